@@ -1,0 +1,61 @@
+"""Per-monitor state: a monitor turns DOWN only after ``retries`` failed checks in a row.
+
+The tracker starts from the states stored by the previous run, so a restart neither forgets
+that a monitor is down nor re-announces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from warden.results import CheckResult, Status
+from warden.store.protocol import MonitorState
+
+
+class StateTracker:
+    def __init__(self, retries: dict[str, int], previous: Iterable[MonitorState] = ()) -> None:
+        self.retries = retries
+        self._states: dict[str, MonitorState] = {s.monitor: s for s in previous}
+        self._failures: dict[str, int] = {s.monitor: s.failures for s in self._states.values()}
+
+    def get(self, monitor: str) -> MonitorState | None:
+        return self._states.get(monitor)
+
+    def all(self) -> list[MonitorState]:
+        return list(self._states.values())
+
+    def forget(self, monitor: str) -> None:
+        self._states.pop(monitor, None)
+        self._failures.pop(monitor, None)
+
+    def observe(self, r: CheckResult) -> tuple[MonitorState | None, Status | None, bool]:
+        """Fold one result in. Returns (state to store or None, previous status, changed)."""
+        current = self._states.get(r.monitor)
+        old = current.status if current else None
+        if r.status is Status.DOWN:
+            failures = self._failures.get(r.monitor, 0) + 1
+            confirmed = failures > self.retries.get(r.monitor, 0)
+            new = Status.DOWN if confirmed else old
+        else:
+            failures = 0
+            new = r.status
+        self._failures[r.monitor] = failures
+        if new is None:  # first checks failing, retries not used up: no state yet
+            return None, None, False
+        changed = new is not old
+        since = r.time if changed or current is None else current.since
+        state = MonitorState(
+            monitor=r.monitor,
+            status=new,
+            since=since,
+            last_ts=r.time,
+            failures=failures,
+            latency=r.latency,
+            error=r.error,
+            message=r.message,
+        )
+        if current is not None and not changed:
+            state = replace(state, since=current.since)
+        self._states[r.monitor] = state
+        return state, old, changed

@@ -1,0 +1,1 @@
+"""Rendering of results for people and programs: JSON, Markdown, terminal tables, HTML charts."""

@@ -1,0 +1,1 @@
+"""The web side of ``warden up``: heartbeat pings, health endpoints, API, dashboard."""

@@ -1,0 +1,132 @@
+"""One contract for the store, run against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from warden.results import CheckResult, ErrorClass, Sample, Status
+from warden.store import MonitorInfo, MonitorState, SqlStore, open_store
+
+T0 = 1_699_999_200.0  # aligned to the hour
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/w.db"
+    else:
+        url = request.getfixturevalue("pg_database")
+    s = open_store(url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def result(monitor: str, t: float, status: Status = Status.UP, latency: float = 0.01) -> CheckResult:
+    return CheckResult(
+        monitor=monitor,
+        status=status,
+        latency=latency,
+        time=t,
+        message="" if status is Status.UP else "boom",
+        error=ErrorClass.NONE if status is Status.UP else ErrorClass.REFUSED,
+        phases={"dns": 0.001, "connect": 0.002},
+        metrics={"cert_days_left": 42.0},
+    )
+
+
+def test_results_round_trip(store: SqlStore) -> None:
+    store.sync_monitors([MonitorInfo("api", "http", "web", "https://api")])
+    store.write([result("api", T0), result("api", T0 + 30, Status.DOWN)])
+    got = store.results("api", T0, T0 + 60)
+    assert [r.status for r in got] == [Status.DOWN, Status.UP]  # newest first
+    assert got[0].error is ErrorClass.REFUSED
+    assert got[0].message == "boom"
+    assert got[1].phases == {"dns": 0.001, "connect": 0.002}
+    assert got[1].metrics == {"cert_days_left": 42.0}
+    assert store.results("api", T0 + 1, T0 + 30) == []
+    assert store.results("unknown", T0, T0 + 60) == []
+
+
+def test_states_upsert(store: SqlStore) -> None:
+    st = MonitorState("db", Status.DOWN, since=T0, last_ts=T0 + 5, failures=3, message="refused")
+    store.write(states=[st])
+    store.write(states=[MonitorState("db", Status.UP, since=T0 + 10, last_ts=T0 + 10)])
+    (got,) = store.states()
+    assert got.status is Status.UP
+    assert got.since == T0 + 10
+
+
+def test_uptime_exact_from_raw(store: SqlStore) -> None:
+    rows = [result("m", T0 + i * 10, Status.DOWN if i % 4 == 0 else Status.UP) for i in range(100)]
+    store.write(rows)
+    up = store.uptime("m", T0, T0 + 1000)
+    assert (up.total, up.up, up.down) == (100, 75, 25)
+    assert up.ratio == 0.75
+
+
+def test_rollup_then_prune_keeps_uptime_exact(store: SqlStore) -> None:
+    rows = [result("m", T0 + i * 10, Status.DOWN if i % 5 == 0 else Status.UP, 0.01 + i / 1e4) for i in range(360)]
+    store.write(rows)
+    before = store.uptime("m", T0, T0 + 3600)
+    now = T0 + 3 * 3600
+    assert store.rollup(now) > 0
+    deleted = store.prune(now, raw=3600, minute=86400, hour=400 * 86400)
+    assert deleted >= 360
+    assert store.results("m", T0, T0 + 3600) == []
+    after = store.uptime("m", T0, T0 + 3600)
+    assert after == before
+    q = store.latency_quantiles("m", T0, T0 + 3600, [0.5, 0.99])
+    exact_p50 = sorted(r.latency for r in rows)[179]
+    assert q[0.5] is not None
+    assert abs(q[0.5] - exact_p50) / exact_p50 < 0.1
+
+
+def test_rollup_is_idempotent(store: SqlStore) -> None:
+    store.write([result("m", T0 + i, Status.UP) for i in range(120)])
+    store.rollup(T0 + 600)
+    assert store.rollup(T0 + 600) == 0
+    assert store.uptime("m", T0, T0 + 120).total == 120
+
+
+def test_samples_and_series(store: SqlStore) -> None:
+    store.write(
+        samples=[
+            Sample("host_cpu_percent", {"collector": "host"}, 10.0, T0),
+            Sample("host_cpu_percent", {"collector": "host"}, 20.0, T0 + 15),
+            Sample("host_disk_used_bytes", {"mount": "/"}, 1e9, T0),
+            Sample("host_disk_used_bytes", {"mount": "/data"}, 2e9, T0),
+            Sample("bad", {}, float("nan"), T0),
+        ]
+    )
+    (cpu,) = store.sample_points("host_cpu_percent", T0, T0 + 60)
+    assert cpu.points == [(T0, 10.0), (T0 + 15, 20.0)]
+    disks = store.sample_points("host_disk_used_bytes", T0, T0 + 60, {"mount": "/data"})
+    assert [d.points for d in disks] == [[(T0, 2e9)]]
+
+
+def test_heartbeats(store: SqlStore) -> None:
+    store.record_heartbeat("nightly", T0)
+    store.record_heartbeat("nightly", T0 + 60)
+    assert store.heartbeats() == {"nightly": T0 + 60}
+
+
+def test_reopen_keeps_everything(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/w.db"
+    s = open_store(url)
+    s.write([result("api", T0)], states=[MonitorState("api", Status.UP, T0, T0)])
+    s.close()
+    s2 = open_store(url)
+    try:
+        assert len(s2.results("api", T0, T0 + 1)) == 1
+        assert [st.monitor for st in s2.states()] == ["api"]
+    finally:
+        s2.close()
+
+
+def test_size_is_reported(store: SqlStore) -> None:
+    assert store.size_bytes() > 0
