@@ -40,6 +40,7 @@ def up(
 async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None:
     from warden.config import WardenConfig, load_config
     from warden.engine.app import App
+    from warden.engine.wiring import build_jobs, build_services
     from warden.errors import ConfigError
     from warden.store import open_store
     from warden.web.app import create_web_app
@@ -48,7 +49,12 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
     assert isinstance(cfg, WardenConfig)
     log = logging.getLogger("warden")
     store = await asyncio.to_thread(open_store, cfg.store.url.get_secret_value())
-    app = App(cfg, store)
+    app = App(
+        cfg,
+        store,
+        services=build_services(cfg, store),
+        jobs=build_jobs(cfg, store),
+    )
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[None]] = set()
 

@@ -15,7 +15,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from warden import collectors as collector_pkg
 from warden import probes as probe_pkg
@@ -52,6 +52,19 @@ def monitor_info(m: MonitorBase) -> MonitorInfo:
 
 
 ProbeFactory = Callable[[MonitorBase, ProbeDeps], Probe[ProbeConfig]]
+
+
+class Service(Protocol):
+    """A part that lives as long as the App (alerting, notifications, ...).
+
+    ``start`` is called after the App has loaded its state and started its loops; it may
+    subscribe to ``app.bus`` and spawn tasks with ``app.spawn``. ``stop`` is called before
+    the App's final flush, in reverse order of start.
+    """
+
+    async def start(self, app: App) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -91,6 +104,7 @@ class App:
         maintenance_interval: float = 60.0,
         rng: random.Random | None = None,
         probe_factory: ProbeFactory = build_probe,
+        services: Sequence[Service] = (),
     ) -> None:
         self.config = config
         self.store = store
@@ -103,6 +117,7 @@ class App:
         self.maintenance_interval = maintenance_interval
         self.rng = rng or random.Random()
         self.probe_factory = probe_factory
+        self.services = list(services)
         self.stats = EngineStats()
         self.tracker = StateTracker({})
         self._entries: dict[str, _Entry] = {}
@@ -139,6 +154,8 @@ class App:
         self._spawn(self._maintenance_loop(), "maintenance")
         for job in self.jobs:
             self._spawn(self._job_loop(job), f"job:{job.name}")
+        for service in self.services:
+            await service.start(self)
 
     async def run(self) -> None:
         """Start and run until ``stop()``; then shut down cleanly."""
@@ -161,12 +178,17 @@ class App:
         self._wake.set()
         for task in list(self._tasks):
             if task.get_name() in {"scheduler", "maintenance"} or task.get_name().startswith(
-                ("job:", "collector:")
+                ("job:", "collector:", "service:")
             ):
                 task.cancel()
         checks = [t for t in self._tasks if t.get_name().startswith("check:")]
         if checks:
             await asyncio.wait(checks, timeout=5.0)
+        for service in reversed(self.services):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("service %r failed to stop", service)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -184,6 +206,10 @@ class App:
         self._apply_monitors(config.monitors)
         self._apply_collectors(config.collectors)
         self._wake.set()
+
+    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        """Run ``coro`` as a task the App cancels on shutdown (for services)."""
+        return self._spawn(coro, f"service:{name}")
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=name)

@@ -1,0 +1,24 @@
+"""What ``warden up`` runs besides monitors and collectors, built from the config sections.
+
+Each area (alerting, backups, audits, ...) adds one line to ``build_services`` or
+``build_jobs``; the App itself stays unaware of them.
+"""
+
+from __future__ import annotations
+
+from warden.config.schema import WardenConfig
+from warden.engine.app import Service
+from warden.engine.jobs import Job
+from warden.store.protocol import Store
+
+
+def build_services(config: WardenConfig, store: Store) -> list[Service]:
+    """Long-lived parts started with the App (alert evaluation, notification delivery, ...)."""
+    services: list[Service] = []
+    return services
+
+
+def build_jobs(config: WardenConfig, store: Store) -> list[Job]:
+    """Scheduled jobs from the config (backups, drills, audits)."""
+    jobs: list[Job] = []
+    return jobs
