@@ -102,7 +102,7 @@ def test_monitor_needs_exactly_one_probe_type() -> None:
 
 def test_duplicate_monitor_names() -> None:
     text = "monitors:\n" + "".join(
-        f"  - name: same\n    command: {{argv: [true]}}\n" for _ in range(2)
+        f"  - name: same\n    command: {{argv: [uname]}}\n" for _ in range(2)
     )
     found = issues_of(text)
     assert found == ["warden.yaml:4: monitors[1].name: 'same' is already used by monitors[0]"]
@@ -146,3 +146,42 @@ def test_empty_file_is_a_valid_empty_config() -> None:
     cfg = parse_config("", env={})
     assert cfg.monitors == []
     assert cfg.store.url.get_secret_value() == "sqlite:///warden.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1", {"a": 1}),
+        ("a: {b: 500, c: [200, '200', x]}", {"a": {"b": 500, "c": [200, "200", "x"]}}),
+        ("a: 1.5e3", {"a": 1500.0}),
+        ("a: 0x1F", {"a": 31}),
+        ("a: no\nb: on\nc: true\nd: False", {"a": "no", "b": "on", "c": True, "d": False}),
+        ("a: ~\nb:\nc: null", {"a": None, "b": None, "c": None}),
+        ("a: '1'\nb: \"true\"", {"a": "1", "b": "true"}),
+        ("a: &x {k: 1}\nb: *x", {"a": {"k": 1}, "b": {"k": 1}}),
+        ("a: !!str 12", {"a": "12"}),
+        ("a: |\n  line one\n  line two\n", {"a": "line one\nline two\n"}),
+        ("a: 30s", {"a": "30s"}),
+    ],
+)
+def test_yaml_scalars_follow_yaml_1_2(text: str, expected: object) -> None:
+    from warden.config._yaml import load_yaml
+
+    data, _, issues = load_yaml(text, "t.yaml", {})
+    assert issues == []
+    assert data == expected
+
+
+def test_yaml_lines_are_recorded() -> None:
+    from warden.config._yaml import load_yaml
+
+    _, lines, _ = load_yaml("a:\n  b:\n    - x\n    - {c: 1}\n", "t.yaml", {})
+    assert lines.line(("a",)) == 1
+    assert lines.line(("a", "b")) == 2
+    assert lines.line(("a", "b", 1)) == 4
+    assert lines.line(("a", "b", 1, "c")) == 4
+    assert lines.line(("a", "b", 1, "missing")) == 4
+
+
+def test_two_documents_are_refused() -> None:
+    assert any("only one YAML document" in i for i in issues_of("a: 1\n---\nb: 2\n"))

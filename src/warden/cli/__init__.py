@@ -1,1 +1,1 @@
-"""cli"""
+"""The command-line interface: `warden` and its command groups (see docs/cli.md)."""

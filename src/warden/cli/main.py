@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from warden.cli import check, init_config, up, validate
+from warden.cli import (
+    alerts,
+    audit,
+    backup,
+    check,
+    dr,
+    incident,
+    init_config,
+    load,
+    up,
+    user,
+    validate,
+)
 
 app = typer.Typer(
     name="warden",
@@ -23,6 +35,14 @@ app.command()(check.check)
 app.command()(check.status)
 
 # Command groups, one line each:
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(alerts.silence_app, name="silence")
+app.add_typer(incident.app, name="incident")
+app.add_typer(audit.app, name="audit")
+app.add_typer(load.app, name="load")
+app.add_typer(backup.app, name="backup")
+app.add_typer(dr.app, name="dr")
+app.add_typer(user.app, name="user")
 
 
 def main() -> None:

@@ -10,7 +10,15 @@ from typing import Annotated
 
 import typer
 
-from warden.cli._common import ConfigOption, config_path, handle_errors, load, stderr
+from warden.cli._common import (
+    EXIT_INPUT,
+    ConfigOption,
+    config_path,
+    fail,
+    handle_errors,
+    load,
+    stderr,
+)
 
 
 @handle_errors
@@ -23,18 +31,32 @@ def up(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
     """Run Warden: monitors, collectors and scheduled jobs, with the web UI and API."""
-    from rich.logging import RichHandler
-
-    logging.basicConfig(
-        level=log_level.upper(),
-        format="%(message)s",
-        handlers=[RichHandler(console=stderr(), show_path=False, rich_tracebacks=False)],
-    )
+    _setup_logging(log_level)
     path = config_path(config)
     cfg = load(path)
     import uvloop
 
     uvloop.run(_serve(path, cfg, listen, web))
+
+
+def _setup_logging(level: str) -> None:
+    """Rich output on a terminal; plain timestamped lines for journald, files and pipes."""
+    import sys
+
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=stderr(), show_path=False, rich_tracebacks=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        fail(f"--log-level {level!r} is not one of debug, info, warning, error", EXIT_INPUT)
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    for noisy in ("asyncio", "aiormq", "aio_pika", "uvicorn.error"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None:
@@ -44,7 +66,7 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
     from warden.errors import ConfigError
     from warden.store import open_store
     from warden.web.app import create_web_app
-    from warden.web.server import make_server
+    from warden.web.server import bind, make_server
 
     assert isinstance(cfg, WardenConfig)
     log = logging.getLogger("warden")
@@ -80,10 +102,15 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
         loop.add_signal_handler(sig, app.stop)
     loop.add_signal_handler(signal.SIGHUP, reload)
 
-    server = None
+    server, sock = None, None
     address = listen or cfg.server.listen
     if web:
-        server = make_server(create_web_app(app), address)
+        try:
+            sock = bind(address)
+        except (OSError, ValueError) as exc:
+            await asyncio.to_thread(store.close)
+            fail(str(exc), EXIT_INPUT)
+        server = make_server(create_web_app(app))
     await app.start()
     log.info(
         "warden up: %d monitors, %d collectors, store %s%s",
@@ -92,7 +119,7 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
         cfg.store.url.display(),
         f", web on http://{address}" if web else "",
     )
-    server_task = asyncio.create_task(server.serve()) if server else None
+    server_task = asyncio.create_task(server.serve(sockets=[sock])) if server and sock else None
     try:
         await app.wait_stopped()
     finally:

@@ -7,6 +7,7 @@ that names the key.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,16 @@ def _is_secret(annotation: Any) -> bool:
     return any(_is_secret(a) for a in args)
 
 
+@functools.cache
+def _secret_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """Names of the secret fields of ``cls`` that may be given as ``<name>_file``."""
+    return tuple(
+        name
+        for name, field in cls.model_fields.items()
+        if _is_secret(field.annotation) and f"{name}_file" not in cls.model_fields
+    )
+
+
 class ConfigModel(BaseModel):
     """Strict model for a config section: forbids unknown keys, reads ``*_file`` secrets."""
 
@@ -28,17 +39,15 @@ class ConfigModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _secret_files(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
+        secrets = _secret_fields(cls)
+        if not secrets or not isinstance(data, dict):
             return data
-        file_keys = [k for k in data if isinstance(k, str) and k.endswith("_file")]
+        file_keys = [f"{n}_file" for n in secrets if f"{n}_file" in data]
         if not file_keys:
             return data
         data = dict(data)
         for key in file_keys:
             name = key[: -len("_file")]
-            field = cls.model_fields.get(name)
-            if field is None or not _is_secret(field.annotation) or key in cls.model_fields:
-                continue
             if name in data:
                 raise ValueError(f"give either {name} or {key}, not both")
             path = Path(str(data.pop(key)))

@@ -7,6 +7,7 @@ its URL with the password replaced by ``***``.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +28,12 @@ def parse_duration(value: Any) -> float:
         return float(value)
     if not isinstance(value, str):
         raise ValueError("must be a duration such as 30s, 5m or 1h")
+    return _parse_duration_text(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_duration_text(value: str) -> float:
+    """Durations repeat across thousands of monitors: parse each spelling once."""
     text = value.strip().replace(" ", "")
     pos, total = 0, 0.0
     for m in _DURATION_RE.finditer(text):

@@ -20,9 +20,19 @@ from typing import Any, cast
 
 from pydantic import Field, create_model, field_validator, model_validator
 
+from warden.alerting.config import (
+    AlertingConfig,
+    AlertRule,
+    MaintenanceConfig,
+    ReceiverConfig,
+    RouteConfig,
+    SloConfig,
+)
 from warden.audit.config import AuditConfig
+from warden.backup.config import BackupList
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
+from warden.web.config import StatusPageConfig, WebConfig
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -146,6 +156,15 @@ class WardenConfig(ConfigModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     # Sections of other areas are added below, one line each.
     audits: list[AuditConfig] = Field(default_factory=list)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    alerts: list[AlertRule] = Field(default_factory=list)
+    receivers: list[ReceiverConfig] = Field(default_factory=list)
+    routes: list[RouteConfig] = Field(default_factory=list)
+    slos: list[SloConfig] = Field(default_factory=list)
+    maintenance: list[MaintenanceConfig] = Field(default_factory=list)
+    web: WebConfig = Field(default_factory=WebConfig)
+    status_pages: list[StatusPageConfig] = Field(default_factory=list)
+    backups: BackupList = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

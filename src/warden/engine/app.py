@@ -406,6 +406,12 @@ class App:
                 return
             self.stats.stored_results += len(results)
             self.stats.stored_samples += len(samples)
+            log.debug(
+                "stored %d results, %d samples (total %d results)",
+                len(results),
+                len(samples),
+                self.stats.stored_results,
+            )
             await self.bus.publish(Stored(len(results), len(samples)))
 
     async def _maintenance_loop(self) -> None:

@@ -6,6 +6,7 @@ Each area (alerting, backups, audits, ...) adds one line to ``build_services`` o
 
 from __future__ import annotations
 
+from warden.alerting import service as alerting_service
 from warden.config.schema import WardenConfig
 from warden.engine.app import Service
 from warden.engine.jobs import Job
@@ -15,6 +16,7 @@ from warden.store.protocol import Store
 def build_services(config: WardenConfig, store: Store) -> list[Service]:
     """Long-lived parts started with the App (alert evaluation, notification delivery, ...)."""
     services: list[Service] = []
+    services += alerting_service.build(config, store)
     return services
 
 

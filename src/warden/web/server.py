@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Generator
 
 import uvicorn
@@ -17,14 +18,29 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
-def make_server(asgi: ASGIApp, listen: str) -> EmbeddedServer:
-    host, _, port = listen.rpartition(":")
-    config = uvicorn.Config(
-        asgi,
-        host=host.strip("[]") or "127.0.0.1",
-        port=int(port),
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-    )
+def parse_listen(listen: str) -> tuple[str, int]:
+    """``"127.0.0.1:8080"`` / ``"[::1]:8080"`` -> (host, port); ValueError names the problem."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"listen address {listen!r} must be host:port, e.g. 127.0.0.1:8080")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def bind(listen: str) -> socket.socket:
+    """Bind the listening socket now, so a taken port is a clear error before anything starts."""
+    host, port = parse_listen(listen)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {listen}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(asgi: ASGIApp) -> EmbeddedServer:
+    config = uvicorn.Config(asgi, log_level="warning", lifespan="off", access_log=False)
     return EmbeddedServer(config)

@@ -1,0 +1,288 @@
+"""``warden alerts list|log|slo`` and ``warden silence add|list|expire``.
+
+They read and write the store named in the config, so they work while ``warden up`` runs
+(the running evaluator picks up new and expired silences at its next round).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from warden.cli._common import (
+    EXIT_INPUT,
+    ConfigOption,
+    JsonOption,
+    fail,
+    handle_errors,
+    load,
+    stdout,
+    write_json,
+)
+
+app = typer.Typer(help="Alerts, the notification log and SLOs.", no_args_is_help=True)
+silence_app = typer.Typer(help="Silence alerts by label matchers.", no_args_is_help=True)
+
+
+def _open(config: Path | None) -> tuple[Any, Any]:
+    from warden.store import open_store
+
+    cfg = load(config)
+    return cfg, open_store(cfg.store.url.get_secret_value())
+
+
+def _when(ts: float | None) -> str:
+    from warden.incidents.postmortem import when
+
+    return when(ts)
+
+
+@app.command("list")
+@handle_errors
+def list_alerts(
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved alerts.")] = False,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Pending and firing alerts (with --all, resolved ones too), and why any is muted."""
+    from rich.table import Table
+
+    from warden.alerting.model import AlertState
+    from warden.alerting.muting import MaintenanceWindow, Muting
+    from warden.alerting.storage import AlertRepository
+
+    cfg, store = _open(config)
+    try:
+        repo = AlertRepository(store.engine)
+        states = [AlertState.PENDING, AlertState.FIRING]
+        if all_:
+            states.append(AlertState.RESOLVED)
+        alerts = repo.alerts(states)
+        muting = Muting(
+            repo.silences(), [MaintenanceWindow.from_config(m) for m in cfg.maintenance]
+        )
+    finally:
+        store.close()
+    now = time.time()
+    firing = [a for a in alerts if a.state is AlertState.FIRING]
+    rows = [
+        (a, muting.reason(a, firing, now) if a.state is AlertState.FIRING else None) for a in alerts
+    ]
+    if json_out:
+        write_json(
+            "alerts",
+            {"alerts": [{**_alert_json(a), "muted": reason} for a, reason in rows]},
+        )
+        return
+    table = Table("State", "Severity", "Alert", "Labels", "Since", "Muted")
+    for a, reason in rows:
+        labels = ", ".join(
+            f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in ("alertname", "severity")
+        )
+        since = a.starts_at if a.state is AlertState.FIRING else a.active_since
+        table.add_row(a.state.value, a.severity, a.name, labels, _when(since), reason or "")
+    stdout().print(table if alerts else "no alerts")
+
+
+def _alert_json(a: Any) -> dict[str, Any]:
+    return {
+        "fingerprint": a.fingerprint,
+        "name": a.name,
+        "rule": a.rule,
+        "severity": a.severity,
+        "state": a.state.value,
+        "labels": dict(a.labels),
+        "annotations": dict(a.annotations),
+        "value": a.value,
+        "active_since": a.active_since,
+        "starts_at": a.starts_at,
+        "ends_at": a.ends_at,
+    }
+
+
+@app.command("log")
+@handle_errors
+def delivery_log(
+    limit: Annotated[int, typer.Option(help="Rows to show, newest first.")] = 50,
+    receiver: Annotated[str | None, typer.Option(help="Only this receiver.")] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """The notification delivery log: queued, sent and failed notifications."""
+    from rich.table import Table
+
+    from warden.notify.outbox import Outbox
+
+    _, store = _open(config)
+    try:
+        entries = Outbox(store.engine).log(limit, receiver)
+    finally:
+        store.close()
+    if json_out:
+        keys = ("id", "dedup_key", "group_key", "receiver", "channel", "status", "state")
+        more = ("attempts", "next_attempt", "last_error", "created_at", "sent_at")
+        write_json(
+            "notifications",
+            {"notifications": [{k: getattr(e, k) for k in keys + more} for e in entries]},
+        )
+        return
+    table = Table("Queued", "Receiver", "Channel", "Status", "State", "Attempts", "Last error")
+    for e in entries:
+        table.add_row(
+            _when(e.created_at),
+            e.receiver,
+            e.channel,
+            e.status,
+            e.state,
+            str(e.attempts),
+            e.last_error or "",
+        )
+    stdout().print(table if entries else "no notifications yet")
+
+
+@app.command("slo")
+@handle_errors
+def slo(config: ConfigOption = None, json_out: JsonOption = False) -> None:
+    """Each SLO's SLI, error budget remaining and burn rates, from the stored results."""
+    from rich.table import Table
+
+    from warden.alerting.slo import slo_status
+
+    cfg, store = _open(config)
+    try:
+        now = time.time()
+        statuses = [slo_status(store, s, cfg.monitors, now) for s in cfg.slos]
+    finally:
+        store.close()
+    if json_out:
+        write_json("slos", {"slos": statuses})
+        return
+    table = Table(
+        "SLO", "Objective", "SLI", "Budget left", "Burn 1h", "Burn 6h", "Burn 3d", "Alert"
+    )
+    for st in statuses:
+        alert = "page" if st.page else "ticket" if st.ticket else ""
+        table.add_row(
+            st.name,
+            f"{st.objective:g}%",
+            "-" if st.sli is None else f"{st.sli:.3f}%",
+            "-" if st.budget_remaining is None else f"{100 * st.budget_remaining:.1f}%",
+            *(_rate(st.burn_rates.get(w)) for w in ("1h", "6h", "3d")),
+            alert,
+        )
+    stdout().print(table if statuses else "no slos: configured in warden.yaml")
+
+
+def _rate(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}x"
+
+
+@silence_app.command("add")
+@handle_errors
+def silence_add(
+    matchers: Annotated[list[str], typer.Argument(help='Label matchers: monitor="api" ...')],
+    comment: Annotated[str, typer.Option("--comment", "-m", help="Why (required).")],
+    duration: Annotated[str, typer.Option(help="How long, from now (e.g. 2h).")] = "1h",
+    author: Annotated[str | None, typer.Option(help="Who (default: $USER).")] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Silence alerts matching every matcher, from now for --duration."""
+    from warden.alerting.storage import AlertRepository
+    from warden.config._types import parse_duration
+
+    try:
+        seconds = parse_duration(duration)
+    except ValueError as exc:
+        fail(f"--duration: {exc}", EXIT_INPUT)
+    who = author or os.environ.get("USER") or "unknown"
+    _, store = _open(config)
+    now = time.time()
+    try:
+        sil = AlertRepository(store.engine).add_silence(
+            matchers, now, now + seconds, who, comment, now
+        )
+    except ValueError as exc:
+        fail(str(exc), EXIT_INPUT)
+    finally:
+        store.close()
+    if json_out:
+        write_json("silence", {"silence": _silence_json(sil)})
+        return
+    stdout().print(f"silence {sil.id} until {_when(sil.ends_at)}")
+
+
+def _silence_json(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "matchers": [str(m) for m in s.matchers],
+        "starts_at": s.starts_at,
+        "ends_at": s.ends_at,
+        "created_by": s.created_by,
+        "comment": s.comment,
+        "created_at": s.created_at,
+    }
+
+
+@silence_app.command("list")
+@handle_errors
+def silence_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Active (and with --all, expired) silences."""
+    from rich.table import Table
+
+    from warden.alerting.storage import AlertRepository
+
+    _, store = _open(config)
+    try:
+        silences = AlertRepository(store.engine).silences()
+    finally:
+        store.close()
+    now = time.time()
+    shown = [s for s in silences if all_ or s.ends_at > now]
+    if json_out:
+        write_json(
+            "silences",
+            {"silences": [{**_silence_json(s), "active": s.active(now)} for s in shown]},
+        )
+        return
+    table = Table("ID", "Matchers", "Until", "By", "Comment")
+    for s in shown:
+        table.add_row(
+            s.id[:8],
+            " ".join(str(m) for m in s.matchers),
+            _when(s.ends_at),
+            s.created_by,
+            s.comment,
+        )
+    stdout().print(table if shown else "no silences")
+
+
+@silence_app.command("expire")
+@handle_errors
+def silence_expire(
+    silence_id: Annotated[str, typer.Argument(help="Silence id (or a unique prefix).")],
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """End a silence now."""
+    from warden.alerting.storage import AlertRepository
+
+    _, store = _open(config)
+    try:
+        done = AlertRepository(store.engine).expire_silence(silence_id, time.time())
+    finally:
+        store.close()
+    if not done:
+        fail(f"no silence with id {silence_id!r} (see `warden silence list --all`)", EXIT_INPUT)
+    if json_out:
+        write_json("silence_expire", {"id": silence_id, "expired": True})
+        return
+    stdout().print(f"silence {silence_id} expired")

@@ -1,0 +1,231 @@
+"""``warden dr``: restore drills and the disaster-recovery report (RPO and RTO per backup).
+
+Exit codes: 0 success; 1 the drill failed (restore error, a check mismatch), or with
+``report --strict`` a backup misses its RPO, its last run failed or its last drill failed or
+missed the RTO; 2 bad input; 3 the store cannot be written; 4 Warden failed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from warden.cli._common import (
+    EXIT_PROBLEM,
+    ConfigOption,
+    JsonOption,
+    fail,
+    handle_errors,
+    stderr,
+    stdout,
+    write_json,
+)
+from warden.cli.backup import NameArg, OptionalName, backups_of, human_bytes, record
+
+if TYPE_CHECKING:
+    from warden.backup.drill import DrillResult
+    from warden.backup.status import BackupStatus
+
+app = typer.Typer(
+    help="Restore drills and the RPO/RTO report (see docs/backup.md).", no_args_is_help=True
+)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    from warden.config._types import format_duration
+
+    return format_duration(round(value, 1) if value < 60 else round(value))
+
+
+def _mark(ok: bool | None) -> str:
+    return {True: "[green]ok[/]", False: "[bold red]MISSED[/]", None: ""}[ok]
+
+
+@app.command("drill")
+@handle_errors
+def drill(
+    name: NameArg,
+    config: ConfigOption = None,
+    store: Annotated[
+        bool, typer.Option("--record/--no-record", help="Record the drill in the store.")
+    ] = True,
+    json_out: JsonOption = False,
+) -> None:
+    """Restore the latest backup into a scratch target, check it, drop it, time it."""
+    from warden.backup import storage
+    from warden.backup.drill import drill_once
+
+    (cfg,) = backups_of(config, name)
+    if not json_out:
+        stderr().print(f"drill {name}: restoring the latest backup into a scratch target ...")
+    result = drill_once(cfg)
+    if store:
+        record(config, lambda engine: storage.record_drill(engine, result))
+    if json_out:
+        write_json("dr.drill", drill_json(result))
+    else:
+        print_drill(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+def drill_json(result: DrillResult) -> dict[str, Any]:
+    data = asdict(result)
+    data.pop("format")
+    data["rto_met"] = result.rto_met
+    return data
+
+
+def print_drill(result: DrillResult) -> None:
+    from rich.table import Table
+
+    out = stdout()
+    table = Table(box=None, header_style="bold")
+    for col in ("check", "result", "restored", "source", "note"):
+        table.add_column(col)
+    for c in result.checks:
+        table.add_row(
+            c.name,
+            "[green]ok[/]" if c.ok else "[bold red]FAILED[/]",
+            (c.restored or "-")[:60],
+            "-" if c.source is None else c.source[:60],
+            c.message,
+        )
+    if result.checks:
+        out.print(table)
+    rto = f" (RTO {_seconds(result.rto_seconds)} {_mark(result.rto_met)})"
+    timing = f"restore took {_seconds(result.restore_seconds)}" + (
+        rto if result.rto_seconds is not None else ""
+    )
+    if result.ok:
+        out.print(f"[green]passed[/] {result.backup} backup {result.backup_id}: {timing}")
+    else:
+        out.print(f"[bold red]failed[/] {result.backup}: {result.error}")
+        if result.restore_seconds is not None:
+            out.print(timing)
+
+
+def status_json(st: BackupStatus) -> dict[str, Any]:
+    data = asdict(st)
+    data["last_drill"] = drill_json(st.last_drill) if st.last_drill else None
+    return data
+
+
+def _problems(st: BackupStatus) -> list[str]:
+    out = []
+    if st.error:
+        out.append(f"{st.backup}: repository unreadable: {st.error}")
+    if st.rpo_met is False:
+        out.append(f"{st.backup}: newest backup is {_seconds(st.age_seconds)} old, RPO is "
+                   f"{_seconds(st.rpo_seconds)}")  # fmt: skip
+    if st.last_success is None and not st.error:
+        out.append(f"{st.backup}: no complete backup")
+    if st.last_run_failed and not st.error:
+        out.append(f"{st.backup}: last run failed: {st.last_error or 'interrupted'}")
+    if st.last_drill is not None and not st.last_drill.ok:
+        out.append(f"{st.backup}: last drill failed: {st.last_drill.error}")
+    elif st.rto_met is False and st.last_drill is not None:
+        took = _seconds(st.last_drill.restore_seconds)
+        out.append(f"{st.backup}: last drill restored in {took}, RTO is {_seconds(st.rto_seconds)}")
+    return out
+
+
+def _rows(statuses: list[BackupStatus], now: float) -> list[list[str]]:
+    from warden.report.text import ago, iso
+
+    rows = []
+    for st in statuses:
+        success = (
+            f"{iso(st.last_success)} ({ago(st.last_success, now)})" if st.last_success else "never"
+        )
+        age = _seconds(st.age_seconds)
+        rpo = f"{age} / {_seconds(st.rpo_seconds)}" if st.rpo_seconds is not None else age
+        d = st.last_drill
+        drill = f"{iso(d.started)} {d.status}" if d else "never"
+        restore = _seconds(d.restore_seconds) if d else "-"
+        rto = f"{restore} / {_seconds(st.rto_seconds)}" if st.rto_seconds is not None else restore
+        retention = f"{st.complete} kept, {st.to_prune} to prune"
+        if st.failed or st.incomplete:
+            retention += f", {st.failed} failed, {st.incomplete} incomplete"
+        rows.append([
+            st.backup,
+            success,
+            rpo,
+            "-" if st.rpo_met is None else ("ok" if st.rpo_met else "MISSED"),
+            st.last_run_status or "-",
+            drill,
+            rto,
+            "-" if st.rto_met is None else ("ok" if st.rto_met else "MISSED"),
+            retention,
+            human_bytes(st.repository_bytes) if not st.error else "unreadable",
+        ])  # fmt: skip
+    return rows
+
+
+HEADERS = [
+    "backup", "last success", "age / RPO", "RPO", "last run", "last drill",
+    "restore / RTO", "RTO", "retention", "repository",
+]  # fmt: skip
+
+
+@app.command("report")
+@handle_errors
+def report(
+    name: OptionalName = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 if any backup misses a target or failed.")
+    ] = False,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Per backup: last success, age vs RPO, last drill vs RTO, retention, repository size."""
+    from warden.backup.status import backup_status
+
+    if markdown and json_out:
+        fail("give --json or --markdown, not both")
+    now = time.time()
+    statuses = [backup_status(cfg, now) for cfg in backups_of(config, name)]
+    problems = [p for st in statuses for p in _problems(st)]
+    if json_out:
+        write_json(
+            "dr.report",
+            {"generated": now, "backups": [status_json(s) for s in statuses], "problems": problems},
+        )
+    elif markdown:
+        from warden.report import markdown as md
+        from warden.report.text import iso
+
+        parts = [md.heading("Disaster recovery report", 1), f"Generated {iso(now)}.", ""]
+        parts += [md.table(HEADERS, _rows(statuses, now)), ""]
+        parts += [md.heading("Problems"), md.bullets(problems) if problems else "None."]
+        stdout().print("\n".join(parts), markup=False, highlight=False, soft_wrap=True)
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold")
+        for h in HEADERS:
+            table.add_column(h)
+        for row in _rows(statuses, now):
+            table.add_row(*[_style(c) for c in row])
+        out = stdout()
+        out.print(table)
+        for p in problems:
+            out.print(f"[bold red]![/] {p}", markup=True)
+    if strict and problems:
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+def _style(cell: str) -> str:
+    from rich.markup import escape
+
+    if cell in {"MISSED", "failed"} or cell.endswith(" failed"):
+        return f"[bold red]{escape(cell)}[/]"
+    if cell in {"ok", "complete"} or cell.endswith(" passed"):
+        return f"[green]{escape(cell)}[/]"
+    return escape(cell)

@@ -1,0 +1,250 @@
+"""``warden incident list|show|ack|note|status|resolve|postmortem``.
+
+Incidents are opened by ``warden up`` when a critical or high alert fires; these commands
+follow them through detected → assessed → communicated → mitigated → resolved → reviewed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from warden.cli._common import (
+    EXIT_INPUT,
+    ConfigOption,
+    JsonOption,
+    fail,
+    handle_errors,
+    load,
+    stdout,
+    write_json,
+)
+
+app = typer.Typer(help="Incidents: lifecycle, timeline and postmortems.", no_args_is_help=True)
+
+IdArg = Annotated[int, typer.Argument(help="Incident number (see `warden incident list`).")]
+AuthorOption = Annotated[str | None, typer.Option(help="Who (default: $USER).")]
+
+
+def _open(config: Path | None) -> tuple[Any, Any, Any]:
+    from warden.incidents.storage import IncidentRepository
+    from warden.store import open_store
+
+    cfg = load(config)
+    store = open_store(cfg.store.url.get_secret_value())
+    return cfg, store, IncidentRepository(store.engine)
+
+
+def _who(author: str | None) -> str:
+    return author or os.environ.get("USER") or "unknown"
+
+
+def _incident_json(i: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(i)
+
+
+def _get(repo: Any, incident_id: int) -> Any:
+    incident = repo.get(incident_id)
+    if incident is None:
+        fail(f"no incident #{incident_id} (see `warden incident list`)", EXIT_INPUT)
+    return incident
+
+
+@app.command("list")
+@handle_errors
+def list_incidents(
+    all_: Annotated[bool, typer.Option("--all", help="Include resolved and reviewed.")] = False,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Open incidents (with --all, every incident), newest first."""
+    from rich.table import Table
+
+    from warden.incidents.model import OPEN_STATUSES
+    from warden.incidents.postmortem import when
+
+    _, store, repo = _open(config)
+    try:
+        incidents = repo.list_incidents(None if all_ else list(OPEN_STATUSES))
+    finally:
+        store.close()
+    if json_out:
+        write_json("incidents", {"incidents": [_incident_json(i) for i in incidents]})
+        return
+    table = Table("#", "Status", "Severity", "Title", "Opened", "Acked by")
+    for i in incidents:
+        table.add_row(str(i.id), i.status, i.severity, i.title, when(i.opened_at), i.acked_by or "")
+    stdout().print(table if incidents else "no incidents")
+
+
+@app.command("show")
+@handle_errors
+def show(incident_id: IdArg, config: ConfigOption = None, json_out: JsonOption = False) -> None:
+    """One incident with its alerts and timeline."""
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from warden.incidents.postmortem import when
+
+    _, store, repo = _open(config)
+    try:
+        incident = _get(repo, incident_id)
+        timeline = repo.timeline(incident_id)
+        alerts = repo.alerts(incident_id)
+    finally:
+        store.close()
+    if json_out:
+        write_json(
+            "incident",
+            {
+                "incident": _incident_json(incident),
+                "alerts": [asdict(a) for a in alerts],
+                "timeline": [asdict(e) for e in timeline],
+            },
+        )
+        return
+    out = stdout()
+    out.print(f"[bold]#{incident.id} {incident.title}[/]", markup=True)
+    out.print(f"{incident.status}, {incident.severity}, opened {when(incident.opened_at)}")
+    table = Table("Time", "Kind", "Who", "What")
+    for e in timeline:
+        table.add_row(when(e.at), e.kind, e.author, e.text)
+    out.print(table)
+
+
+@app.command("ack")
+@handle_errors
+def ack(
+    incident_id: IdArg,
+    author: AuthorOption = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Acknowledge: you are on it (a detected incident moves to assessed)."""
+    _, store, repo = _open(config)
+    try:
+        _get(repo, incident_id)
+        incident = repo.ack(incident_id, _who(author), time.time())
+    finally:
+        store.close()
+    _done(incident, json_out, f"incident #{incident.id} acknowledged ({incident.status})")
+
+
+@app.command("note")
+@handle_errors
+def note(
+    incident_id: IdArg,
+    text: Annotated[str, typer.Argument(help="What happened, what you did or found.")],
+    author: AuthorOption = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Add a note to the incident's timeline."""
+    _, store, repo = _open(config)
+    try:
+        _get(repo, incident_id)
+        repo.note(incident_id, _who(author), text, time.time())
+        incident = repo.get(incident_id)
+    finally:
+        store.close()
+    _done(incident, json_out, f"note added to incident #{incident_id}")
+
+
+@app.command("status")
+@handle_errors
+def status(
+    incident_id: IdArg,
+    new_status: Annotated[
+        str, typer.Argument(help="assessed, communicated, mitigated, resolved or reviewed.")
+    ],
+    message: Annotated[str, typer.Option("--message", "-m", help="Why, for the timeline.")] = "",
+    author: AuthorOption = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Move the incident along its lifecycle (forward only)."""
+    _, store, repo = _open(config)
+    try:
+        _get(repo, incident_id)
+        try:
+            incident = repo.set_status(incident_id, new_status, time.time(), _who(author), message)
+        except ValueError as exc:
+            fail(f"incident #{incident_id}: {exc}", EXIT_INPUT)
+    finally:
+        store.close()
+    _done(incident, json_out, f"incident #{incident.id} is {incident.status}")
+
+
+@app.command("resolve")
+@handle_errors
+def resolve(
+    incident_id: IdArg,
+    message: Annotated[str, typer.Option("--message", "-m", help="How it was fixed.")] = "",
+    author: AuthorOption = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Mark the incident resolved."""
+    _, store, repo = _open(config)
+    try:
+        _get(repo, incident_id)
+        try:
+            incident = repo.resolve(incident_id, _who(author), time.time(), message)
+        except ValueError as exc:
+            fail(f"incident #{incident_id}: {exc}", EXIT_INPUT)
+    finally:
+        store.close()
+    _done(incident, json_out, f"incident #{incident.id} resolved")
+
+
+def _done(incident: Any, json_out: bool, text: str) -> None:
+    if json_out:
+        write_json("incident", {"incident": _incident_json(incident)})
+    else:
+        stdout().print(text)
+
+
+@app.command("postmortem")
+@handle_errors
+def postmortem(
+    incident_id: IdArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Write the incident's postmortem in Markdown; impact is measured from the store."""
+    from warden.incidents.postmortem import measure, render
+
+    cfg, store, repo = _open(config)
+    try:
+        incident = _get(repo, incident_id)
+        alerts = repo.alerts(incident_id)
+        impact = measure(incident, alerts, store, cfg.monitors, cfg.slos, time.time())
+        text = render(incident, repo.timeline(incident_id), impact)
+    finally:
+        store.close()
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    if json_out:
+        write_json(
+            "postmortem",
+            {
+                "incident": incident.id,
+                "impact": impact,
+                "file": str(output) if output else None,
+                "markdown": text,
+            },
+        )
+    elif output is None:
+        typer.echo(text, nl=False)
+    else:
+        stdout().print(f"postmortem written to {output}")
