@@ -89,8 +89,13 @@ def test_every_error_is_reported_with_its_line() -> None:
         "  concurrency: 0\n"
     )
     found = issues_of(text)
-    assert any(f.startswith("warden.yaml:4: monitors[0].intervl: unknown key; did you mean 'interval'") for f in found)
-    assert any(f.startswith("warden.yaml:6: monitors[1].interval: 'soon' is not a duration") for f in found)
+    assert any(
+        f.startswith("warden.yaml:4: monitors[0].intervl: unknown key; did you mean 'interval'")
+        for f in found
+    )
+    assert any(
+        f.startswith("warden.yaml:6: monitors[1].interval: 'soon' is not a duration") for f in found
+    )
     assert any(f.startswith("warden.yaml:8: engine.concurrency:") for f in found)
 
 
@@ -102,7 +107,7 @@ def test_monitor_needs_exactly_one_probe_type() -> None:
 
 def test_duplicate_monitor_names() -> None:
     text = "monitors:\n" + "".join(
-        f"  - name: same\n    command: {{argv: [uname]}}\n" for _ in range(2)
+        "  - name: same\n    command: {argv: [uname]}\n" for _ in range(2)
     )
     found = issues_of(text)
     assert found == ["warden.yaml:4: monitors[1].name: 'same' is already used by monitors[0]"]

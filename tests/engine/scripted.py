@@ -16,7 +16,9 @@ class ScriptedProbe(Probe[ProbeConfig]):
     type = "scripted"
     config_model = ProbeConfig
 
-    def __init__(self, monitor: str, timeout: float, deps: ProbeDeps, script: list[Status], log: list[str]) -> None:
+    def __init__(
+        self, monitor: str, timeout: float, deps: ProbeDeps, script: list[Status], log: list[str]
+    ) -> None:
         super().__init__(monitor, ProbeConfig(), timeout, deps)
         self.script = script
         self.log = log
@@ -29,7 +31,9 @@ class ScriptedProbe(Probe[ProbeConfig]):
         return self.result(status, 0.01, self.deps.clock.time(), message=status.label)
 
 
-def factory(scripts: dict[str, list[Status]], log: list[str]) -> Callable[[MonitorBase, ProbeDeps], Probe[ProbeConfig]]:
+def factory(
+    scripts: dict[str, list[Status]], log: list[str]
+) -> Callable[[MonitorBase, ProbeDeps], Probe[ProbeConfig]]:
     def make(m: MonitorBase, deps: ProbeDeps) -> Probe[ProbeConfig]:
         return ScriptedProbe(m.name, m.timeout, deps, scripts.get(m.name, [Status.UP]), log)
 

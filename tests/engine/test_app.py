@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.engine.scripted import ScriptedMonitor, factory, settle
 from warden.config.schema import EngineConfig, WardenConfig
 from warden.engine.app import App
 from warden.engine.bus import EventBus, StateChanged
@@ -17,17 +18,19 @@ from warden.results import Status
 from warden.store import open_store
 from warden.store.sql import SqlStore
 
-from tests.engine.scripted import ScriptedMonitor, factory, settle
-
 UP, DOWN = Status.UP, Status.DOWN
 
 
 def config(*monitors: ScriptedMonitor, concurrency: int = 10) -> WardenConfig:
-    return WardenConfig(monitors=list(monitors), engine=EngineConfig(concurrency=concurrency, jitter=0))
+    return WardenConfig(
+        monitors=list(monitors), engine=EngineConfig(concurrency=concurrency, jitter=0)
+    )
 
 
 class Harness:
-    def __init__(self, store: SqlStore, cfg: WardenConfig, scripts: dict[str, list[Status]]) -> None:
+    def __init__(
+        self, store: SqlStore, cfg: WardenConfig, scripts: dict[str, list[Status]]
+    ) -> None:
         self.clock = FakeClock()
         self.bus = EventBus()
         self.changes: list[StateChanged] = []
@@ -38,8 +41,13 @@ class Harness:
 
         self.bus.subscribe(StateChanged, on_change)
         self.app = App(
-            cfg, store, clock=self.clock, bus=self.bus, rng=random.Random(1),
-            probe_factory=factory(scripts, self.log), maintenance_interval=10**9,
+            cfg,
+            store,
+            clock=self.clock,
+            bus=self.bus,
+            rng=random.Random(1),
+            probe_factory=factory(scripts, self.log),
+            maintenance_interval=10**9,
         )
 
     async def run_for(self, seconds: float, step: float = 1.0) -> None:

@@ -21,13 +21,32 @@ STORED = re.compile(r"stored \d+ results, \d+ samples \(total (\d+) results\)")
 
 def start_up(cfg: Path, cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "warden.cli", "up", "-c", str(cfg), "--log-level", "debug", "--no-web"],
+        [
+            sys.executable,
+            "-m",
+            "warden.cli",
+            "up",
+            "-c",
+            str(cfg),
+            "--log-level",
+            "debug",
+            "--no-web",
+        ],
         cwd=cwd,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def read_rest(proc: subprocess.Popen[str]) -> str:
+    """The rest of stderr after a partial read (``communicate`` would skip buffered lines)."""
+    assert proc.stderr is not None
+    rest = proc.stderr.read()
+    proc.stderr.close()
+    proc.wait(20)
+    return rest
 
 
 @pytest.mark.integration
@@ -79,9 +98,52 @@ def test_sigterm_shuts_down_cleanly(tmp_path: Path) -> None:
         if STORED.search(line):
             break
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
+    err = read_rest(proc)
     assert proc.returncode == 0, err
     assert "stopped;" in err
     with sqlite3.connect(tmp_path / "w.db") as db:
         (status, error) = db.execute("SELECT status, error FROM monitor_state").fetchone()
     assert (status, error) == (2, "refused")
+
+
+@pytest.mark.integration
+def test_sighup_reloads_and_refuses_a_bad_config(tmp_path: Path) -> None:
+    port = free_port()
+    cfg = tmp_path / "warden.yaml"
+    head = f"store: {{url: 'sqlite:///{tmp_path}/w.db'}}\nmonitors:\n"
+    one = f"  - name: a\n    interval: 1s\n    tcp: {{host: 127.0.0.1, port: {port}}}\n"
+    cfg.write_text(head + one)
+    proc = start_up(cfg, tmp_path)
+    assert proc.stderr is not None
+    seen: list[str] = []
+    try:
+        for line in proc.stderr:
+            seen.append(line)
+            if STORED.search(line):
+                break
+        cfg.write_text(head + one + one.replace("name: a", "name: b"))
+        proc.send_signal(signal.SIGHUP)
+        for line in proc.stderr:
+            seen.append(line)
+            if "config reloaded: 2 monitors" in line:
+                break
+        cfg.write_text(head + "  - name: broken\n")
+        proc.send_signal(signal.SIGHUP)
+        for line in proc.stderr:
+            seen.append(line)
+            if "reload refused" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        rest = read_rest(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    log = "".join(seen) + rest
+    assert "config reloaded: 2 monitors" in log
+    assert "reload refused" in log
+    assert "monitors[0]: needs one probe type key" in log
+    assert proc.returncode == 0
+    with sqlite3.connect(tmp_path / "w.db") as db:
+        names = {r[0] for r in db.execute("SELECT name FROM monitors")}
+    assert names == {"a", "b"}

@@ -85,7 +85,8 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
             try:
                 new = await asyncio.to_thread(load_config, path)
             except ConfigError as exc:
-                log.error("reload refused, keeping the running config:\n%s", exc)
+                issues = "\n".join(str(i) for i in exc.issues)
+                log.error("reload refused, keeping the running config:\n%s", issues)
                 return
             await app.reload(new)
             log.info(

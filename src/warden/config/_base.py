@@ -34,7 +34,9 @@ def _secret_fields(cls: type[BaseModel]) -> tuple[str, ...]:
 class ConfigModel(BaseModel):
     """Strict model for a config section: forbids unknown keys, reads ``*_file`` secrets."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, hide_input_in_errors=True
+    )
 
     @model_validator(mode="before")
     @classmethod

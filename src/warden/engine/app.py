@@ -43,6 +43,8 @@ MAX_BUFFER = 1_000_000  # results+samples held while the store is unreachable
 
 def build_probe(m: MonitorBase, deps: ProbeDeps) -> Probe[ProbeConfig]:
     cls = probe_pkg.REGISTRY.get(m.probe_type())
+    if cls.needs_interval:  # push monitors judge lateness by the interval
+        return cls(m.name, m.probe_config(), m.timeout, deps, interval=m.interval)  # type: ignore[call-arg]
     return cls(m.name, m.probe_config(), m.timeout, deps)
 
 

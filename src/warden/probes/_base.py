@@ -62,6 +62,8 @@ class Probe(ABC, Generic[C]):
     """One check of one monitor. Subclasses set ``type`` and ``config_model``."""
 
     type: ClassVar[str]
+    needs_interval: ClassVar[bool] = False
+    """True for probes whose constructor takes ``interval=`` (push monitors such as heartbeat)."""
     config_model: ClassVar[builtins.type[ProbeConfig]]
 
     def __init__(self, monitor: str, config: C, timeout: float, deps: ProbeDeps) -> None:
