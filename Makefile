@@ -6,7 +6,7 @@ UV    ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 CONFIG ?= examples/warden.yaml
 # Debian packages the test suite starts as real peers (nginx, Prometheus, Chromium, ...).
 SYSTEM_PACKAGES := nginx-light prometheus prometheus-alertmanager prometheus-blackbox-exporter \
-	chromium postgresql-client mariadb-client zstd
+	chromium postgresql-client mariadb-client zstd redis-tools
 
 .PHONY: install up test test-fast lint fmt system-deps bench clean lock assets
 

@@ -26,7 +26,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
         s.close()
 
 
-def result(monitor: str, t: float, status: Status = Status.UP, latency: float = 0.01) -> CheckResult:
+def result(
+    monitor: str, t: float, status: Status = Status.UP, latency: float = 0.01
+) -> CheckResult:
     return CheckResult(
         monitor=monitor,
         status=status,
@@ -70,7 +72,10 @@ def test_uptime_exact_from_raw(store: SqlStore) -> None:
 
 
 def test_rollup_then_prune_keeps_uptime_exact(store: SqlStore) -> None:
-    rows = [result("m", T0 + i * 10, Status.DOWN if i % 5 == 0 else Status.UP, 0.01 + i / 1e4) for i in range(360)]
+    rows = [
+        result("m", T0 + i * 10, Status.DOWN if i % 5 == 0 else Status.UP, 0.01 + i / 1e4)
+        for i in range(360)
+    ]
     store.write(rows)
     before = store.uptime("m", T0, T0 + 3600)
     now = T0 + 3 * 3600

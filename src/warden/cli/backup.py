@@ -83,6 +83,9 @@ def backup_errors() -> Iterator[None]:
         fail(str(exc), EXIT_INPUT)
     except BackupError as exc:
         fail(str(exc), EXIT_PROBLEM)
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}", EXIT_PROBLEM)
 
 
 @contextmanager
@@ -217,19 +220,21 @@ def list_(
         return
     from rich.table import Table
 
-    from warden.report.text import iso
-
     style = {"complete": "green", "failed": "bold red", "incomplete": "yellow", "damaged": "red"}
     table = Table(box=None, header_style="bold")
-    for col in ("backup", "id", "status", "started", "took", "original", "stored", "note"):
-        table.add_column(col, justify="right" if col in {"took", "original", "stored"} else "left")
+    for col in ("backup", "id", "status", "took", "original", "stored", "note"):
+        table.add_column(
+            col,
+            justify="right" if col in {"took", "original", "stored"} else "left",
+            no_wrap=col in {"id", "status"},
+            overflow="fold",
+        )
     for _, e in rows:
         took = f"{e.finished - e.started:.1f}s" if e.finished else "-"
         table.add_row(
             e.backup,
             e.id,
             f"[{style[e.status]}]{e.status}[/]",
-            iso(e.started),
             took,
             human_bytes(e.raw_bytes) if e.complete else "-",
             human_bytes(e.stored_bytes),
@@ -303,10 +308,9 @@ def restore(
     json_out: JsonOption = False,
 ) -> None:
     """Restore a backup into a target, refusing a non-empty one unless --force."""
-    from dataclasses import asdict
-
     import re
     import time
+    from dataclasses import asdict
 
     from warden.backup.restore import extract_raw, parse_at, restore_once
     from warden.errors import BackupError

@@ -136,31 +136,28 @@ def _problems(st: BackupStatus) -> list[str]:
 
 
 def _rows(statuses: list[BackupStatus], now: float) -> list[list[str]]:
-    from warden.report.text import ago, iso
+    from warden.report.text import ago
+
+    def target(value: str, goal: float | None, met: bool | None) -> str:
+        if goal is None:
+            return value
+        return f"{value} / {_seconds(goal)} " + ("ok" if met else "MISSED")
 
     rows = []
     for st in statuses:
-        success = (
-            f"{iso(st.last_success)} ({ago(st.last_success, now)})" if st.last_success else "never"
-        )
-        age = _seconds(st.age_seconds)
-        rpo = f"{age} / {_seconds(st.rpo_seconds)}" if st.rpo_seconds is not None else age
         d = st.last_drill
-        drill = f"{iso(d.started)} {d.status}" if d else "never"
+        drill = f"{d.status} {ago(d.started, now)}" if d else "never"
         restore = _seconds(d.restore_seconds) if d else "-"
-        rto = f"{restore} / {_seconds(st.rto_seconds)}" if st.rto_seconds is not None else restore
         retention = f"{st.complete} kept, {st.to_prune} to prune"
         if st.failed or st.incomplete:
             retention += f", {st.failed} failed, {st.incomplete} incomplete"
         rows.append([
             st.backup,
-            success,
-            rpo,
-            "-" if st.rpo_met is None else ("ok" if st.rpo_met else "MISSED"),
+            ago(st.last_success, now) if st.last_success else "never",
+            target(_seconds(st.age_seconds), st.rpo_seconds, st.rpo_met),
             st.last_run_status or "-",
             drill,
-            rto,
-            "-" if st.rto_met is None else ("ok" if st.rto_met else "MISSED"),
+            target(restore, st.rto_seconds, st.rto_met) if d else restore,
             retention,
             human_bytes(st.repository_bytes) if not st.error else "unreadable",
         ])  # fmt: skip
@@ -168,8 +165,8 @@ def _rows(statuses: list[BackupStatus], now: float) -> list[list[str]]:
 
 
 HEADERS = [
-    "backup", "last success", "age / RPO", "RPO", "last run", "last drill",
-    "restore / RTO", "RTO", "retention", "repository",
+    "backup", "last success", "age / RPO", "last run", "last drill", "restore / RTO",
+    "retention", "size",
 ]  # fmt: skip
 
 
@@ -210,7 +207,7 @@ def report(
 
         table = Table(box=None, header_style="bold")
         for h in HEADERS:
-            table.add_column(h)
+            table.add_column(h, no_wrap=h == "backup")
         for row in _rows(statuses, now):
             table.add_row(*[_style(c) for c in row])
         out = stdout()
@@ -224,8 +221,9 @@ def report(
 def _style(cell: str) -> str:
     from rich.markup import escape
 
-    if cell in {"MISSED", "failed"} or cell.endswith(" failed"):
-        return f"[bold red]{escape(cell)}[/]"
-    if cell in {"ok", "complete"} or cell.endswith(" passed"):
-        return f"[green]{escape(cell)}[/]"
-    return escape(cell)
+    text = escape(cell)
+    if cell.endswith(" MISSED") or cell == "failed" or cell.startswith("failed "):
+        return f"[bold red]{text}[/]"
+    if cell.endswith(" ok") or cell == "complete" or cell.startswith("passed "):
+        return f"[green]{text}[/]"
+    return text

@@ -222,7 +222,7 @@ def _execute(
     except LoadTestError as exc:
         fail(str(exc), EXIT_INPUT)
     err = stderr()
-    err.print(describe(plan), highlight=False, soft_wrap=True)
+    err.print(describe(plan), markup=False, highlight=False, soft_wrap=True)
     notes: list[str] = []
     target_monitor = TargetMonitor([])
     if monitor:
@@ -238,6 +238,8 @@ def _execute(
             result = LoadRunner(plan, None, target_monitor, notes).run()
     except LoadTestError as exc:
         fail(str(exc), EXIT_INTERNAL)
+    except KeyboardInterrupt:
+        fail("interrupted before the workers reported", 130)
     _report(result, json_out=json_out, html=html, save=save, config=config)
     raise typer.Exit(int(result.exit_code))
 
@@ -252,7 +254,7 @@ def _report(
             write_html(result, html)
         except OSError as exc:
             fail(f"cannot write {html}: {exc.strerror}", EXIT_INTERNAL)
-        stderr().print(f"HTML report: {html}", highlight=False)
+        stderr().print(f"HTML report: {html}", markup=False, highlight=False, soft_wrap=True)
     if save:
         _save(result, config)
     if json_out:
@@ -274,7 +276,12 @@ def _save(result: RunResult, config: Path | None) -> None:
         run_id = save_result(store.engine, result)
     finally:
         store.close()
-    stderr().print(f"saved as load test run {run_id} in {cfg.store.url.display()}", highlight=False)
+    stderr().print(
+        f"saved as load test run {run_id} in {cfg.store.url.display()}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("run")

@@ -112,8 +112,10 @@ def token(
         seconds = parse_duration(ttl) if ttl else None
     except ValueError as exc:
         fail(f"--ttl: {exc}", EXIT_INPUT)
-    granted = Role.parse(role) if role else None
-    raw, info = _run(config, lambda book: book.create_token(name, label, granted, seconds))
+    raw, info = _run(
+        config,
+        lambda book: book.create_token(name, label, Role.parse(role) if role else None, seconds),
+    )
     if json_out:
         write_json(
             "token",

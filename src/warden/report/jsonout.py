@@ -23,14 +23,14 @@ from warden.config._types import SecretUrl
 
 def to_jsonable(value: Any) -> Any:
     """Convert ``value`` to JSON-compatible data; NaN/inf become None."""
+    if isinstance(value, enum.Enum):  # before int/str: IntEnum and StrEnum are both
+        if isinstance(value, enum.IntEnum):
+            return value.name.lower()
+        return to_jsonable(value.value)
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, enum.Enum):
-        return (
-            to_jsonable(value.value) if not isinstance(value, enum.IntEnum) else value.name.lower()
-        )
     if isinstance(value, SecretUrl):
         return value.display()
     if isinstance(value, SecretStr):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from warden.store.protocol import MonitorInfo, MonitorState, SeriesPoints, Store, Uptime
 from warden.store.schema import metadata
 from warden.store.sql import SqlStore
+from warden.web import users as _web_users  # noqa: F401  (its tables on ``metadata``)
 
 
 def open_store(url: str) -> SqlStore:

@@ -134,3 +134,6 @@ heartbeats = Table(
     Column("monitor_id", Integer, primary_key=True),
     Column("last_ping", Float(53), nullable=False),
 )
+
+# Tables of other areas, one import each (they add themselves to ``metadata``).
+import warden.alerting.tables  # noqa: E402, F401

@@ -1,26 +1,72 @@
 """The ASGI application served by ``warden up`` (Starlette).
 
-Routes here: ``/healthz`` (the process is alive), ``/readyz`` (store reachable and scheduler
-running) and ``/ping/<monitor>`` for heartbeat monitors (GET, POST or HEAD; a monitor with a
-``token`` wants it as ``?token=`` or ``Authorization: Bearer``).
+Public routes: ``/healthz`` (the process is alive), ``/readyz`` (store reachable and
+scheduler running), ``/ping/<monitor>`` for heartbeat monitors (GET, POST or HEAD; a monitor
+with a ``token`` wants it as ``?token=`` or ``Authorization: Bearer``), status pages, badges
+and static files. Everything else (dashboard, ``/api/v1``, ``/metrics``) needs a login or an
+API token; see auth.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from warden.alerting.storage import AlertRepository
+from warden.engine.bus import CheckCompleted
+from warden.errors import StoreError
+from warden.web import filters
+from warden.web.alerts_api import AlertCollector, alert_routes
+from warden.web.api import api_routes
+from warden.web.auth import Auth
+from warden.web.badges import badge_routes
+from warden.web.context import LastResults, Web, error
+from warden.web.metrics import metrics_endpoint
+from warden.web.pages import page_routes
+from warden.web.status_page import status_routes
+from warden.web.users import Role, UserBook
 
 if TYPE_CHECKING:
     from warden.engine.app import App
 
+HERE = Path(__file__).parent
 
-def create_web_app(app: App) -> Starlette:
+
+def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
+    """The web app over ``app``; ``book`` defaults to users in the App's SQL store."""
+    engine = getattr(app.store, "engine", None)
+    if not isinstance(engine, Engine):
+        raise StoreError("the web app needs the SQL store (its users and queries live there)")
+    book = book or UserBook(engine, now=app.clock.time)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+    )
+    filters.install(env)
+    last = LastResults()
+    app.bus.subscribe(CheckCompleted, last.on_result)
+    web = Web(
+        app=app,
+        engine=engine,
+        book=book,
+        auth=Auth(book, app.config.web, app.clock.time),
+        templates=Jinja2Templates(env=env),
+        last=last,
+    )
+
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok\n")
 
@@ -41,9 +87,9 @@ def create_web_app(app: App) -> Starlette:
         try:
             monitor = app.config.monitor(name)
         except KeyError:
-            return _error(404, "not_found", f"no monitor named {name!r}")
+            return error(404, f"no monitor named {name!r}")
         if monitor.probe_type() != "heartbeat":
-            return _error(404, "not_found", f"monitor {name!r} is not a heartbeat monitor")
+            return error(404, f"monitor {name!r} is not a heartbeat monitor")
         token = getattr(monitor.probe_config(), "token", None)
         if token is not None:
             given = request.query_params.get("token", "")
@@ -51,18 +97,42 @@ def create_web_app(app: App) -> Starlette:
             if auth.lower().startswith("bearer "):
                 given = auth[7:].strip()
             if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-                return _error(403, "forbidden", "missing or wrong token")
+                return error(403, "missing or wrong token")
         await app.heartbeat(name)
         return JSONResponse({"ok": True, "monitor": name})
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404 and _wants_html(request):
+            return web.templates.TemplateResponse(
+                request, "error.html", {"status": 404, "message": exc.detail}, status_code=404
+            )
+        return error(exc.status_code, exc.detail, exc.headers)
+
+    async def server_error(_: Request, __: Exception) -> Response:
+        return error(500, "internal error; see Warden's log")
+
+    alerts = AlertRepository(engine)
+    metrics = web.auth.guard(Role.VIEWER)(metrics_endpoint(app, last, [AlertCollector(alerts)]))
     return Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/ping/{monitor}", ping, methods=["GET", "POST", "HEAD"]),
-        ]
+            Route("/metrics", metrics),
+            *api_routes(web),
+            *alert_routes(web, alerts),
+            *page_routes(web),
+            *status_routes(web),
+            *badge_routes(web),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
     )
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/metrics", "/badge/", "/ping/")) or path.endswith(".json"):
+        return False
+    return "text/html" in request.headers.get("accept", "")

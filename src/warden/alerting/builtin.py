@@ -1,0 +1,129 @@
+"""The built-in rule pack: thresholds a seasoned maintainer would set, on by default.
+
+A rule of ``alerts:`` with the same name replaces a built-in one; ``enabled: false`` on such a
+rule turns it off; ``alerting: {builtin_rules: false}`` turns the whole pack off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warden.alerting.config import AlertRule
+
+_PACK: list[dict[str, Any]] = [
+    {
+        "name": "MonitorDown",
+        "state": {},
+        "for": "1m",
+        "severity": "high",
+        "summary": "{monitor} is down",
+    },
+    {
+        "name": "MonitorFlapping",
+        "flapping": {"changes": 6, "window": "30m"},
+        "severity": "medium",
+        "summary": "{monitor} is flapping ({value} up/down changes in 30 minutes)",
+    },
+    {
+        "name": "HostHighCpu",
+        "metric": {"series": "host_cpu_percent", "labels": {"cpu": "total"}, "agg": "avg",
+                   "window": "1m", "op": ">", "threshold": 70},
+        "for": "5m",
+        "severity": "medium",
+        "summary": "CPU of {host} above 70% for 5 minutes ({value}%)",
+    },
+    {
+        "name": "HostMemoryHigh",
+        "metric": {"series": "host_memory_used_percent", "agg": "avg", "window": "5m",
+                   "op": ">", "threshold": 85},
+        "for": "15m",
+        "severity": "medium",
+        "summary": "memory of {host} above 85% ({value}%)",
+    },
+    {
+        "name": "SlowResponses",
+        "check": {"value": "latency", "agg": "p95", "window": "5m", "op": ">", "threshold": 1.0},
+        "for": "5m",
+        "severity": "medium",
+        "summary": "p95 response time of {monitor} above 1 s ({value} s)",
+    },
+    {
+        "name": "HighErrorRate",
+        "check": {"value": "down", "agg": "ratio", "window": "1h", "op": ">", "threshold": 0.01},
+        "for": "5m",
+        "severity": "medium",
+        "summary": "more than 1% of checks of {monitor} failed in the last hour ({value})",
+    },
+    {
+        "name": "QueueBacklog",
+        "metric": {"series": "rabbitmq_queue_messages", "agg": "last", "window": "5m",
+                   "op": ">", "threshold": 1000},
+        "for": "10m",
+        "severity": "medium",
+        "summary": "queue {queue} holds more than 1,000 messages ({value})",
+    },
+    {
+        "name": "PostgresConnectionsHigh",
+        "metric": {"series": "postgres_connections_percent", "agg": "last", "window": "5m",
+                   "op": ">", "threshold": 80},
+        "for": "5m",
+        "severity": "high",
+        "summary": "PostgreSQL uses more than 80% of max_connections ({value}%)",
+    },
+    {
+        "name": "MysqlConnectionsHigh",
+        "metric": {"series": "mysql_connections_percent", "agg": "last", "window": "5m",
+                   "op": ">", "threshold": 80},
+        "for": "5m",
+        "severity": "high",
+        "summary": "MySQL uses more than 80% of max_connections ({value}%)",
+    },
+    {
+        "name": "DiskFullIn24h",
+        "metric": {"series": "host_disk_free_bytes", "agg": "forecast", "window": "6h",
+                   "horizon": "24h", "op": "<", "threshold": 0},
+        "for": "30m",
+        "severity": "medium",
+        "summary": "disk {mount} of {host} will be full within 24 h at this rate",
+    },
+    {
+        "name": "DiskFullIn4h",
+        "metric": {"series": "host_disk_free_bytes", "agg": "forecast", "window": "1h",
+                   "horizon": "4h", "op": "<", "threshold": 0},
+        "for": "10m",
+        "severity": "high",
+        "summary": "disk {mount} of {host} will be full within 4 h at this rate",
+    },
+    {
+        "name": "CertificateExpiresIn21d",
+        "check": {"value": "cert_days_left", "agg": "last", "window": "1d", "op": "<",
+                  "threshold": 21},
+        "severity": "medium",
+        "summary": "TLS certificate of {monitor} expires in {value} days",
+    },
+    {
+        "name": "CertificateExpiresIn7d",
+        "check": {"value": "cert_days_left", "agg": "last", "window": "1d", "op": "<",
+                  "threshold": 7},
+        "severity": "high",
+        "summary": "TLS certificate of {monitor} expires in {value} days",
+    },
+    {
+        "name": "BackupOlderThanRpo",
+        "metric": {"series": "backup_age_seconds", "agg": "ratio", "over": "backup_rpo_seconds",
+                   "window": "1d", "op": ">", "threshold": 1},
+        "severity": "high",
+        "summary": "newest backup of {backup} is older than its RPO ({value}x the RPO)",
+    },
+    {
+        "name": "BackupFailed",
+        "metric": {"series": "backup_last_run_failed", "agg": "last", "window": "1d",
+                   "op": ">", "threshold": 0},
+        "severity": "medium",
+        "summary": "the last backup run of {backup} failed",
+    },
+]  # fmt: skip
+
+
+def builtin_rules() -> list[AlertRule]:
+    return [AlertRule.model_validate(r) for r in _PACK]

@@ -1,0 +1,181 @@
+"""Service level objectives: SLI, error budget and burn rates from exact stored counts.
+
+Availability counts checks that were up (or degraded) among all checks, using the store's
+exact ``uptime`` (raw results, then rollups). A latency SLO counts checks that were up and at
+most ``latency`` slow; it reads raw results, so it covers the raw retention (7 days by default).
+Burn-rate alerts follow the SRE workbook: page when 1h and 5m burn above 14.4x, or 6h and
+30m above 6x; open a ticket when 3d and 6h burn above 1x.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from warden.alerting.config import SloConfig
+from warden.alerting.evaluator import RuleSpec
+from warden.alerting.model import Observation
+from warden.alerting.rules import EvalContext, select_monitors
+from warden.config.schema import MonitorBase
+from warden.results import Status
+from warden.store.protocol import Store
+
+BURN_WINDOWS: dict[str, float] = {
+    "5m": 300.0,
+    "30m": 1800.0,
+    "1h": 3600.0,
+    "6h": 21600.0,
+    "3d": 259200.0,
+}
+PAGE_RULES: tuple[tuple[str, str, float], ...] = (("1h", "5m", 14.4), ("6h", "30m", 6.0))
+TICKET_RULES: tuple[tuple[str, str, float], ...] = (("3d", "6h", 1.0),)
+
+
+@dataclass(frozen=True, slots=True)
+class SloStatus:
+    name: str
+    objective: float  # percent
+    window: float
+    monitors: list[str]
+    total: int
+    good: int
+    sli: float | None  # percent
+    budget_remaining: float | None  # fraction of the error budget left (negative: overspent)
+    burn_rates: dict[str, float | None] = field(default_factory=dict)
+    page: bool = False
+    ticket: bool = False
+
+
+def slo_monitors(slo: SloConfig, monitors: Sequence[MonitorBase]) -> list[str]:
+    patterns = slo.monitors or ["*"]
+    return [m.name for m in select_monitors(monitors, patterns, slo.group)]
+
+
+def good_total(
+    store: Store, slo: SloConfig, names: Sequence[str], since: float, until: float
+) -> tuple[int, int]:
+    good = total = 0
+    for name in names:
+        if slo.latency is None:
+            up = store.uptime(name, since, until)
+            good += up.up + up.degraded
+            total += up.total
+            continue
+        for r in store.results(name, since, until):
+            total += 1
+            if r.status is not Status.DOWN and r.latency <= slo.latency:
+                good += 1
+    return good, total
+
+
+def burn_rate(good: int, total: int, objective: float) -> float | None:
+    if total == 0:
+        return None
+    allowed = 1 - objective / 100
+    return ((total - good) / total) / allowed
+
+
+def _over(rates: dict[str, float | None], rules: Sequence[tuple[str, str, float]]) -> bool:
+    for long_w, short_w, factor in rules:
+        a, b = rates.get(long_w), rates.get(short_w)
+        if a is not None and b is not None and a > factor and b > factor:
+            return True
+    return False
+
+
+def slo_status(
+    store: Store, slo: SloConfig, monitors: Sequence[MonitorBase], now: float
+) -> SloStatus:
+    names = slo_monitors(slo, monitors)
+    good, total = good_total(store, slo, names, now - slo.window, now)
+    allowed = 1 - slo.objective / 100
+    sli = 100.0 * good / total if total else None
+    remaining = 1 - ((total - good) / total) / allowed if total else None
+    rates = {
+        label: burn_rate(*good_total(store, slo, names, now - seconds, now), slo.objective)
+        for label, seconds in BURN_WINDOWS.items()
+    }
+    return SloStatus(
+        slo.name,
+        slo.objective,
+        slo.window,
+        names,
+        total,
+        good,
+        sli,
+        remaining,
+        rates,
+        page=_over(rates, PAGE_RULES),
+        ticket=_over(rates, TICKET_RULES),
+    )
+
+
+def budget_spent(
+    store: Store, slo: SloConfig, monitors: Sequence[MonitorBase], since: float, until: float
+) -> float | None:
+    """Fraction of the SLO window's error budget burnt between ``since`` and ``until``."""
+    names = slo_monitors(slo, monitors)
+    good, total = good_total(store, slo, names, since, until)
+    _, window_total = good_total(store, slo, names, until - slo.window, until)
+    allowed_bad = window_total * (1 - slo.objective / 100)
+    if not window_total or allowed_bad == 0:
+        return None
+    return (total - good) / allowed_bad
+
+
+class _BurnRule:
+    """Computes the SLO's status at most every ``every`` seconds for both of its rules."""
+
+    def __init__(self, slo: SloConfig, every: float) -> None:
+        self.slo = slo
+        self.every = every
+        self._cached: tuple[float, SloStatus] | None = None
+
+    def status(self, ctx: EvalContext) -> SloStatus:
+        if self._cached is None or ctx.now - self._cached[0] >= self.every:
+            self._cached = (ctx.now, slo_status(ctx.store, self.slo, ctx.monitors, ctx.now))
+        return self._cached[1]
+
+    def observe(self, ctx: EvalContext, kind: str) -> list[Observation]:
+        st = self.status(ctx)
+        active = st.page if kind == "page" else st.ticket
+        severity = self.slo.page_severity if kind == "page" else self.slo.ticket_severity
+        labels = {
+            "alertname": "SLOErrorBudgetBurn",
+            "slo": self.slo.name,
+            "burn": kind,
+            "severity": severity,
+        }
+        groups = {m.group for m in ctx.monitors if m.name in st.monitors}
+        if len(groups) == 1:  # so a page joins the incident of the outage it measures
+            labels["group"] = groups.pop()
+        rate = st.burn_rates.get("1h" if kind == "page" else "3d")
+        summary = (
+            f"SLO {self.slo.name} burns its error budget"
+            f" ({kind}: 1h {_fmt(st.burn_rates.get('1h'))}x, 6h {_fmt(st.burn_rates.get('6h'))}x,"
+            f" 3d {_fmt(st.burn_rates.get('3d'))}x)"
+        )
+        return [Observation(labels, active, rate, None, {"summary": summary})]
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
+def burn_rules(slos: Sequence[SloConfig], every: float = 30.0) -> list[RuleSpec]:
+    out = []
+    for slo in slos:
+        if not slo.alerts:
+            continue
+        rule = _BurnRule(slo, every)
+        for kind in ("page", "ticket"):
+            severity = slo.page_severity if kind == "page" else slo.ticket_severity
+            out.append(
+                RuleSpec(
+                    f"slo:{slo.name}:{kind}",
+                    severity,
+                    0.0,
+                    lambda ctx, k=kind, r=rule: r.observe(ctx, k),  # type: ignore[misc]
+                )
+            )
+    return out

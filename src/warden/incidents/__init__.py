@@ -1,0 +1,1 @@
+"""Incidents: opened by critical and high alerts, a lifecycle and timeline, and postmortems."""

@@ -1,0 +1,68 @@
+"""The worker process: one per core, each running its own uvloop event loop and generator.
+
+The parent starts workers with the ``spawn`` method and talks to each over a duplex pipe:
+the worker says ``("ready", index)``, waits for ``("start", wall_time)``, then sends
+``("second", index, WorkerSecond)`` every second and ``("done", index, WorkerFinal)`` at the
+end (``("fatal", index, message)`` if it cannot run). A shared event asks every worker to stop
+early; SIGINT is left to the parent, which stops the workers in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import signal
+import time
+from multiprocessing.connection import Connection as Pipe
+from typing import Any
+
+from warden.loadtest.generator import NS, Generator
+from warden.loadtest.models import ClosedGenerator, OpenGenerator
+from warden.loadtest.plan import OPEN, WorkerFinal, WorkerPlan, WorkerSecond
+from warden.results import describe_exception
+
+START_TIMEOUT = 120.0
+
+
+def build_generator(plan: WorkerPlan, pipe: Pipe, stop_event: Any) -> Generator:
+    def emit(second: WorkerSecond) -> None:
+        pipe.send(("second", plan.index, second))
+
+    cls = OpenGenerator if plan.model == OPEN else ClosedGenerator
+    return cls(plan, emit, stop_event.is_set)
+
+
+def worker_main(plan: WorkerPlan, pipe: Pipe, stop_event: Any) -> None:
+    """Entry point of a worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import uvloop
+
+        generator = build_generator(plan, pipe, stop_event)
+        pipe.send(("ready", plan.index))
+        if not pipe.poll(START_TIMEOUT):
+            return
+        message = pipe.recv()
+        if message[0] != "start":
+            return
+        wall_start: float = message[1]
+        t0 = time.perf_counter_ns() + int((wall_start - time.time()) * NS)
+        uvloop.run(generator.run(t0))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        pipe.send(("done", plan.index, WorkerFinal(plan.index, usage.ru_utime + usage.ru_stime)))
+    except (EOFError, BrokenPipeError):
+        return  # the parent is gone
+    except Exception as exc:  # report the worker's own failure instead of dying silently
+        try:
+            pipe.send(("fatal", plan.index, describe_exception(exc)))
+        except OSError:
+            return
+    finally:
+        pipe.close()
+
+
+def run_inline(plan: WorkerPlan, emit: Any, stop: Any) -> None:
+    """Run one worker's plan in this process (for tests of the generator itself)."""
+    cls = OpenGenerator if plan.model == OPEN else ClosedGenerator
+    generator = cls(plan, emit, stop)
+    asyncio.run(generator.run(time.perf_counter_ns()))

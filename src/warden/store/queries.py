@@ -1,0 +1,338 @@
+"""Batch read queries for the dashboard, API and status pages (many monitors at once).
+
+Ranges are read in tiers, each from the finest data still kept: hourly rollups up to
+``rolled_hours_until``, minute rollups up to ``rolled_minutes_until``, raw results after.
+Aggregation happens in SQL, so the cost grows with the monitors asked for, not with the
+monitors stored. Blocking calls: run them in a thread from async code.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from warden.results import PHASES, Status
+from warden.store import histogram
+from warden.store import schema as s
+
+MINUTE, HOUR = 60, 3600
+
+
+@dataclass(slots=True)
+class Counts:
+    """Checks by status and the latency sum over some range (additive)."""
+
+    n: int = 0
+    up: int = 0
+    degraded: int = 0
+    down: int = 0
+    lat_sum: float = 0.0
+
+    @property
+    def ratio(self) -> float | None:
+        return (self.up + self.degraded) / self.n if self.n else None
+
+    @property
+    def mean_latency(self) -> float | None:
+        return self.lat_sum / self.n if self.n else None
+
+    def add(self, n: Any, up: Any, degraded: Any, down: Any, lat_sum: Any) -> None:
+        self.n += int(n or 0)
+        self.up += int(up or 0)
+        self.degraded += int(degraded or 0)
+        self.down += int(down or 0)
+        self.lat_sum += float(lat_sum or 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    """Where each kind of data starts or ends (None: that rollup never ran)."""
+
+    hours_until: float | None
+    minutes_until: float | None
+    raw_from: float
+
+
+def monitor_ids(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {r.name: r.id for r in conn.execute(select(s.monitors.c.id, s.monitors.c.name))}
+
+
+def tiers(conn: Connection) -> Tiers:
+    rows = dict(
+        conn.execute(
+            select(s.meta.c.key, s.meta.c.value).where(
+                s.meta.c.key.in_(["rolled_hours_until", "rolled_minutes_until", "raw_horizon"])
+            )
+        ).all()
+    )
+
+    def get(key: str) -> float | None:
+        return float(rows[key]) if key in rows else None
+
+    return Tiers(get("rolled_hours_until"), get("rolled_minutes_until"), get("raw_horizon") or 0.0)
+
+
+def _spans(t: Tiers, since: float, until: float) -> list[tuple[str, float, float]]:
+    """(kind, lo, hi) pieces of ``[since, until)``: "hour", "minute" and "raw"."""
+    hours = t.hours_until if t.hours_until is not None else -math.inf
+    minutes = t.minutes_until if t.minutes_until is not None else hours
+    minutes = max(minutes, hours)
+    out = [
+        ("hour", since, min(until, hours)),
+        ("minute", max(since, hours), min(until, minutes)),
+        ("raw", max(since, minutes), until),
+    ]
+    return [(kind, lo, hi) for kind, lo, hi in out if lo < hi]
+
+
+def _ids(mids: Iterable[int]) -> list[int]:
+    return sorted(set(mids))
+
+
+def _tier_columns(kind: str) -> tuple[Any, Any, list[Any], list[Any]]:
+    """(monitor id column, time column, filters, the five additive values) of a tier."""
+    ids: Any = bindparam("ids", expanding=True)
+    lo, hi = bindparam("lo", type_=Float), bindparam("hi", type_=Float)
+    if kind == "raw":
+        t = s.check_results
+        values: list[Any] = [
+            literal(1),
+            case((t.c.status == int(Status.UP), 1), else_=0),
+            case((t.c.status == int(Status.DEGRADED), 1), else_=0),
+            case((t.c.status == int(Status.DOWN), 1), else_=0),
+            t.c.latency,
+        ]
+        return t.c.monitor_id, t.c.ts, [t.c.monitor_id.in_(ids), t.c.ts >= lo, t.c.ts < hi], values
+    r = s.result_rollups
+    where = [
+        r.c.monitor_id.in_(ids),
+        r.c.resolution == (HOUR if kind == "hour" else MINUTE),
+        r.c.bucket >= lo,
+        r.c.bucket < hi,
+    ]
+    return (
+        r.c.monitor_id,
+        r.c.bucket,
+        where,
+        [r.c.n, r.c.n_up, r.c.n_degraded, r.c.n_down, r.c.lat_sum],
+    )
+
+
+@functools.cache
+def _window_statement(kind: str, n_windows: int) -> Select[Any]:
+    """Sums per monitor for windows starting at bind params ``w0``, ``w1``, ... (built once:
+    building SQLAlchemy expressions costs more than running these queries)."""
+    mid_col, ts, where, values = _tier_columns(kind)
+    selects: list[Any] = [mid_col]
+    for i in range(n_windows):
+        inside = ts >= bindparam(f"w{i}", type_=Float)
+        selects += [func.sum(case((inside, v), else_=0)) for v in values]
+    return select(*selects).where(*where).group_by(mid_col)
+
+
+def window_counts(
+    engine: Engine, mids: Iterable[int], until: float, windows: Sequence[float]
+) -> dict[int, list[Counts]]:
+    """For each monitor, Counts over each ``[until - w, until)`` window, in one pass per tier."""
+    ids = _ids(mids)
+    out = {mid: [Counts() for _ in windows] for mid in ids}
+    if not ids or not windows:
+        return out
+    since = until - max(windows)
+    starts = {f"w{i}": until - w for i, w in enumerate(windows)}
+    with engine.connect() as conn:
+        for kind, lo, hi in _spans(tiers(conn), since, until):
+            query = _window_statement(kind, len(windows))
+            for row in conn.execute(query, {"ids": ids, "lo": lo, "hi": hi, **starts}):
+                acc = out[row[0]]
+                for i in range(len(windows)):
+                    acc[i].add(*row[1 + 5 * i : 6 + 5 * i])
+    return out
+
+
+def _bucket(ts: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    """``floor(ts / :step) * :step`` in SQL, the same on SQLite and PostgreSQL."""
+    step = bindparam("step", type_=Integer)
+    if dialect == "sqlite":
+        return cast(cast(ts / step, Integer) * step, Float)  # ts >= 0: truncation is floor
+    return func.floor(ts / step) * step
+
+
+@functools.cache
+def _bucket_statement(kind: str, dialect: str) -> Select[Any]:
+    mid_col, ts, where, values = _tier_columns(kind)
+    b = _bucket(ts, dialect)
+    return select(mid_col, b, *(func.sum(v) for v in values)).where(*where).group_by(mid_col, b)
+
+
+def bucket_counts(
+    engine: Engine, mids: Iterable[int], since: float, until: float, step: int
+) -> dict[int, dict[float, Counts]]:
+    """Counts per monitor per ``step``-second bucket (step a multiple of 60 for rollups)."""
+    ids = _ids(mids)
+    out: dict[int, dict[float, Counts]] = {mid: defaultdict(Counts) for mid in ids}
+    if not ids:
+        return out
+    with engine.connect() as conn:
+        for kind, lo, hi in _spans(tiers(conn), since, until):
+            query = _bucket_statement(kind, engine.dialect.name)
+            params = {"ids": ids, "lo": lo, "hi": hi, "step": step}
+            for row in conn.execute(query, params):
+                out[row[0]][float(row[1])].add(*row[2:])
+    return {mid: dict(sorted(buckets.items())) for mid, buckets in out.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyPoint:
+    """Latency of one monitor in one bucket: quantiles and mean phases (seconds)."""
+
+    time: float
+    n: int
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    phases: dict[str, float]
+
+
+def latency_series(
+    engine: Engine, mid: int, since: float, until: float, step: int
+) -> list[LatencyPoint]:
+    """p50/p95/p99 per bucket: exact (with phases) where raw results are kept, else from
+    rollup histograms (within one histogram bucket, ±5 %; no phases)."""
+    step = max(MINUTE, step - step % MINUTE)
+    points: dict[float, LatencyPoint] = {}
+    with engine.connect() as conn:
+        raw_from = max(since, tiers(conn).raw_from)
+        if raw_from > since:
+            r = s.result_rollups
+            resolution = HOUR if step >= HOUR else MINUTE
+            hists: dict[float, list[dict[int, int]]] = defaultdict(list)
+            for bucket, hist in conn.execute(
+                select(r.c.bucket, r.c.lat_hist).where(
+                    r.c.monitor_id == mid,
+                    r.c.resolution == resolution,
+                    r.c.bucket >= since,
+                    r.c.bucket < min(until, raw_from),
+                )
+            ):
+                hists[math.floor(bucket / step) * step].append(histogram.decode(hist))
+            for t0, parts in hists.items():
+                merged = histogram.merge(parts)
+                p50, p95, p99 = (histogram.quantile(merged, q) for q in (0.5, 0.95, 0.99))
+                points[t0] = LatencyPoint(t0, sum(merged.values()), p50, p95, p99, {})
+        t = s.check_results
+        raw: dict[float, list[Any]] = defaultdict(list)
+        for row in conn.execute(
+            select(t.c.ts, t.c.latency, *(t.c[p] for p in PHASES)).where(
+                t.c.monitor_id == mid, t.c.ts >= raw_from, t.c.ts < until
+            )
+        ):
+            raw[math.floor(row[0] / step) * step].append(row)
+    for t0, rows in raw.items():
+        values = sorted(r[1] for r in rows)
+        phases: dict[str, float] = {}
+        for i, phase in enumerate(PHASES):
+            got = [r[2 + i] for r in rows if r[2 + i] is not None]
+            if got:
+                phases[phase] = sum(got) / len(got)
+        p50, p95, p99 = (histogram.exact_quantile(values, q) for q in (0.5, 0.95, 0.99))
+        points[t0] = LatencyPoint(t0, len(values), p50, p95, p99, phases)
+    return [points[k] for k in sorted(points)]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRun:
+    """A stretch of consecutive checks with the same status (from raw results)."""
+
+    status: Status
+    start: float
+    end: float
+    checks: int
+
+
+def status_runs(
+    engine: Engine, mid: int, since: float, until: float, limit: int
+) -> list[StatusRun]:
+    """The latest ``limit`` runs of equal status in ``[since, until)``, newest first."""
+    t = s.check_results
+    runs: list[StatusRun] = []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.ts, t.c.status)
+            .where(t.c.monitor_id == mid, t.c.ts >= since, t.c.ts < until)
+            .order_by(t.c.ts.desc())
+        )
+        for ts, status in rows:
+            if runs and runs[-1].status == status:
+                last = runs[-1]
+                runs[-1] = StatusRun(last.status, ts, last.end, last.checks + 1)
+                continue
+            if len(runs) == limit:
+                break
+            runs.append(StatusRun(Status(status), ts, ts, 1))
+    return runs
+
+
+def failures(engine: Engine, mid: int, since: float, limit: int) -> list[dict[str, Any]]:
+    """The latest failed or degraded checks: time, status, error class, message."""
+    t = s.check_results
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.ts, t.c.status, t.c.error, t.c.message, t.c.latency)
+            .where(t.c.monitor_id == mid, t.c.ts >= since, t.c.status != int(Status.UP))
+            .order_by(t.c.ts.desc())
+            .limit(limit)
+        ).all()
+    return [
+        {
+            "time": r.ts,
+            "status": Status(r.status).label,
+            "error": r.error or "error",
+            "message": r.message or "",
+            "latency": r.latency,
+        }
+        for r in rows
+    ]
+
+
+def latest_metrics(engine: Engine, mid: int, since: float) -> dict[str, float]:
+    """The extra numbers of the latest result that has any (``cert_days_left``, ...)."""
+    t = s.check_results
+    with engine.connect() as conn:
+        text = conn.execute(
+            select(t.c.metrics)
+            .where(t.c.monitor_id == mid, t.c.ts >= since, t.c.metrics.is_not(None))
+            .order_by(t.c.ts.desc())
+            .limit(1)
+        ).scalar()
+    return {str(k): float(v) for k, v in json.loads(text).items()} if text else {}
+
+
+def series_names(engine: Engine) -> list[tuple[str, dict[str, str]]]:
+    """Every metric series the store knows: (name, labels)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(s.series.c.name, s.series.c.labels).order_by(s.series.c.name)
+        ).all()
+    return [(r.name, json.loads(r.labels)) for r in rows]

@@ -1,0 +1,139 @@
+"""Alerts and silences in the API (``/api/v1/alerts``, ``/api/v1/silences``) and on /metrics.
+
+A thin layer over the alerting area's ``AlertRepository`` (the same tables the evaluator
+writes): reading needs the viewer role, creating and expiring silences the operator role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from warden.alerting.model import Alert, AlertState
+from warden.alerting.storage import AlertRepository, Silence
+from warden.web.api import read_json_body
+from warden.web.context import Web, bad, json
+from warden.web.users import Role
+
+MAX_SILENCE = 400 * 86400.0
+
+
+def alert_json(a: Alert) -> dict[str, Any]:
+    return {
+        "fingerprint": a.fingerprint,
+        "rule": a.rule,
+        "severity": a.severity,
+        "state": str(a.state),
+        "labels": dict(a.labels),
+        "annotations": dict(a.annotations),
+        "value": a.value,
+        "active_since": a.active_since,
+        "starts_at": a.starts_at,
+        "ends_at": a.ends_at,
+    }
+
+
+def silence_json(s: Silence, now: float) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "matchers": [str(m) for m in s.matchers],
+        "starts_at": s.starts_at,
+        "ends_at": s.ends_at,
+        "created_by": s.created_by,
+        "comment": s.comment,
+        "created_at": s.created_at,
+        "active": s.active(now),
+    }
+
+
+class AlertCollector:
+    """``warden_alerts{state, severity}``: alert instances by state (read at scrape time)."""
+
+    def __init__(self, repo: AlertRepository) -> None:
+        self.repo = repo
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "warden_alerts", "Alert instances by state and severity.", labels=["state", "severity"]
+        )
+        try:
+            counts = Counter((str(a.state), a.severity) for a in self.repo.alerts())
+        except Exception:  # the store is unreachable: no alert figures this scrape
+            return
+        for (state, severity), n in sorted(counts.items()):
+            family.add_metric([state, severity], float(n))
+        yield family
+
+
+def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:
+    guard = web.auth.guard
+
+    @guard(Role.VIEWER)
+    async def alerts(request: Request) -> Response:
+        state = request.query_params.get("state") or None
+        try:
+            states = [AlertState(state)] if state else None
+        except ValueError:
+            raise bad("state must be one of inactive, pending, firing, resolved") from None
+        got = await asyncio.to_thread(repo.alerts, states)
+        return json({"alerts": [alert_json(a) for a in got]})
+
+    @guard(Role.VIEWER)
+    async def silences(_: Request) -> Response:
+        got = await asyncio.to_thread(repo.silences)
+        now = web.now()
+        return json({"silences": [silence_json(s, now) for s in got]})
+
+    @guard(Role.OPERATOR)
+    async def create_silence(request: Request) -> Response:
+        body = await read_json_body(request)
+        matchers = body.get("matchers")
+        if not isinstance(matchers, list) or not all(isinstance(m, str) for m in matchers):
+            raise bad("'matchers' must be a list of strings such as 'monitor=\"api\"'")
+        now = web.now()
+        starts = body.get("starts_at", now)
+        duration = body.get("duration_seconds")
+        comment = body.get("comment", "")
+        for key, value in (("starts_at", starts), ("duration_seconds", duration)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise bad(f"'{key}' must be a number")
+        assert isinstance(starts, int | float)
+        assert isinstance(duration, int | float)
+        if not 0 <= starts <= 1e11 or not 60 <= duration <= MAX_SILENCE:
+            raise bad("'duration_seconds' must be 60 to 400 days; 'starts_at' epoch seconds")
+        if not isinstance(comment, str) or len(comment) > 1000:
+            raise bad("'comment' must be a string of at most 1000 characters")
+        who = request.state.principal.user
+        try:
+            made = await asyncio.to_thread(
+                repo.add_silence, matchers, float(starts), starts + duration, who, comment, now
+            )
+        except ValueError as exc:
+            raise bad(str(exc)) from None
+        return json(silence_json(made, now), 201)
+
+    @guard(Role.OPERATOR)
+    async def expire_silence(request: Request) -> Response:
+        sid = request.path_params["silence_id"]
+        if not sid or len(sid) > 64:
+            raise HTTPException(404, "no such silence")
+        done = await asyncio.to_thread(repo.expire_silence, sid, web.now())
+        if not done:
+            raise HTTPException(404, f"no silence {sid!r} (or the prefix is not unique)")
+        return Response(status_code=204)
+
+    p = "/api/v1"
+    return [
+        Route(f"{p}/alerts", alerts),
+        Route(f"{p}/silences", silences),
+        Route(f"{p}/silences", create_silence, methods=["POST"]),
+        Route(f"{p}/silences/{{silence_id}}", expire_silence, methods=["DELETE"]),
+    ]

@@ -1,0 +1,25 @@
+"""Jinja2 filters for the pages: times, durations, percentages and latencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jinja2 import Environment
+
+
+def utc(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def percent(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio * 100:.2f}%"
+
+
+def ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
+def install(env: Environment) -> None:
+    env.filters.update({"utc": utc, "percent": percent, "ms": ms})

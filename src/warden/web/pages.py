@@ -1,0 +1,102 @@
+"""The dashboard's HTML pages: login, overview, one monitor; charts are drawn by uPlot.
+
+Pages render their first data on the server (they read fine without JavaScript) and then
+poll the API for live updates; forms and fetches carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from warden.web import views
+from warden.web.context import Web
+from warden.web.users import Role
+
+PAGE_SIZE = 100
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths may be redirected to after a login."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def page_routes(web: Web) -> list[BaseRoute]:
+    guard = web.auth.guard
+
+    def render(request: Request, name: str, status: int = 200, **context: object) -> Response:
+        who = getattr(request.state, "principal", None)
+        return web.templates.TemplateResponse(
+            request,
+            name,
+            {"who": who, "can_operate": who is not None and who.role >= Role.OPERATOR, **context},
+            status_code=status,
+        )
+
+    async def login_form(request: Request) -> Response:
+        return render(request, "login.html", next=_safe_next(request.query_params.get("next", "/")))
+
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        user, password = str(form.get("username", "")), str(form.get("password", ""))
+        target = _safe_next(str(form.get("next", "/")))
+        try:
+            found = await web.auth.login(request, user, password)
+        except HTTPException as exc:
+            if exc.status_code != 429:
+                raise
+            return render(request, "login.html", 429, next=target, error=exc.detail)
+        if found is None:
+            return render(request, "login.html", 401, next=target, error="wrong user or password")
+        response = RedirectResponse(target, status_code=303)
+        await web.auth.start_session(request, response, found)
+        return response
+
+    @guard(Role.VIEWER, page=True)
+    async def logout(request: Request) -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        await web.auth.end_session(request, response)
+        return response
+
+    @guard(Role.VIEWER, page=True)
+    async def overview(request: Request) -> Response:
+        filters = views.Filters.parse(request.query_params)
+        data = await views.overview(web, filters, 0, PAGE_SIZE, sparkline=False)
+        return render(
+            request,
+            "overview.html",
+            summary=views.summary(web),
+            data=data,
+            filters=filters,
+            states=views.STATES,
+        )
+
+    @guard(Role.VIEWER, page=True)
+    async def monitor(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            m = web.app.config.monitor(name)
+        except KeyError:
+            raise HTTPException(404, f"no monitor named {name!r}") from None
+        row = views.monitor_base(m, web.app.tracker.get(m.name))
+        return render(request, "monitor.html", monitor=row)
+
+    @guard(Role.VIEWER, page=True)
+    async def alerts(request: Request) -> Response:
+        return render(request, "alerts.html")
+
+    return [
+        Route("/alerts", alerts),
+        Route("/login", login_form),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/", overview),
+        Route("/monitors/{name}", monitor),
+    ]

@@ -1,0 +1,225 @@
+/* Warden dashboard: live updates by polling /api/v1, charts drawn by uPlot. */
+(function () {
+  "use strict";
+  var POLL_MS = 5000;
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.content : "";
+
+  function api(path, options) {
+    options = options || {};
+    options.headers = Object.assign({ "Accept": "application/json" }, options.headers || {});
+    if (options.method && options.method !== "GET") options.headers["X-CSRF-Token"] = csrf;
+    options.credentials = "same-origin";
+    return fetch(path, options).then(function (r) {
+      if (r.status === 401) { window.location = "/login?next=" + encodeURIComponent(location.pathname); }
+      if (!r.ok) return r.json().then(function (e) { throw new Error(e.error ? e.error.message : r.statusText); });
+      return r.status === 204 ? null : r.json();
+    });
+  }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function utc(ts) { return ts == null ? "-" : new Date(ts * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC"; }
+  function pct(r) { return r == null ? "-" : (r * 100).toFixed(2) + "%"; }
+  function ms(s) { return s == null ? "-" : (s * 1000).toFixed(1) + " ms"; }
+  function cols(points, keys) {
+    return [points.map(function (p) { return p[0]; })].concat(keys.map(function (_, i) {
+      return points.map(function (p) { return p[i + 1]; });
+    }));
+  }
+  function chart(target, data, series, opts) {
+    target.textContent = "";
+    if (!data[0].length) { target.appendChild(el("p", { "class": "small" }, "no data in this range")); return null; }
+    var width = Math.max(300, target.clientWidth - 10);
+    var options = Object.assign({ width: width, height: 220, series: [{}].concat(series) }, opts || {});
+    return new uPlot(options, data, target);
+  }
+  function sparkline(target, points) {
+    target.textContent = "";
+    if (!points || points.length < 2) return;
+    new uPlot({
+      width: 120, height: 28, legend: { show: false }, cursor: { show: false },
+      axes: [{ show: false }, { show: false }], scales: { x: { time: true } },
+      series: [{}, { stroke: "#2456b3", width: 1 }]
+    }, cols(points, [0]), target);
+  }
+  var colors = { p50: "#2e9e44", p95: "#d89614", p99: "#d0342c", dns: "#7b61ff", connect: "#1f9bd1", tls: "#e0701f", ttfb: "#2e9e44", transfer: "#8a8f98" };
+
+  function overview() {
+    var body = document.querySelector("#monitors tbody");
+    var live = document.getElementById("live");
+    var form = document.getElementById("filters");
+    function query() {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, key) { if (value) params.append(key, value); });
+      return params.toString();
+    }
+    function row(m) {
+      var tr = el("tr", { "data-monitor": m.name });
+      var pill = el("td"); pill.appendChild(el("span", { "class": "pill state-" + m.state }, m.state)); tr.appendChild(pill);
+      var name = el("td"); name.appendChild(el("a", { href: "/monitors/" + encodeURIComponent(m.name) }, m.name));
+      if (m.message) name.appendChild(el("div", { "class": "msg" }, m.error + ": " + m.message));
+      tr.appendChild(name);
+      tr.appendChild(el("td", {}, m.group));
+      tr.appendChild(el("td", {}, utc(m.since)));
+      tr.appendChild(el("td", {}, ms(m.latency)));
+      var spark = el("td", { "class": "spark" }); tr.appendChild(spark);
+      ["24h", "7d", "30d"].forEach(function (k) { tr.appendChild(el("td", {}, pct(m.uptime[k]))); });
+      body.appendChild(tr);
+      sparkline(spark, m.sparkline);
+    }
+    function refresh() {
+      var q = query();
+      Promise.all([api("/api/v1/monitors?sparkline=true&limit=100&" + q), api("/api/v1/status")]).then(function (got) {
+        var data = got[0], summary = got[1];
+        body.textContent = "";
+        data.monitors.forEach(row);
+        document.querySelectorAll("[data-count]").forEach(function (b) { b.textContent = summary.monitors[b.dataset.count]; });
+        document.getElementById("more").textContent = data.total > data.monitors.length ?
+          "Showing " + data.monitors.length + " of " + data.total + ": narrow the filters to see the rest." : "";
+        live.textContent = "updated " + new Date().toLocaleTimeString();
+      }).catch(function (e) { live.textContent = "update failed: " + e.message; });
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      history.replaceState(null, "", "/?" + query());
+      refresh();
+    });
+    var select = document.getElementById("series"), target = document.getElementById("series-chart");
+    api("/api/v1/metrics").then(function (got) {
+      var seen = {};
+      got.series.forEach(function (s) { if (!seen[s.name]) { seen[s.name] = 1; select.appendChild(el("option", { value: s.name }, s.name)); } });
+    });
+    function drawSeries() {
+      if (!select.value) return;
+      var now = Date.now() / 1000;
+      api("/api/v1/metrics/query?name=" + encodeURIComponent(select.value) + "&since=" + (now - 6 * 3600)).then(function (got) {
+        var times = {}, series = [];
+        got.series.forEach(function (s) { s.points.forEach(function (p) { times[p[0]] = 1; }); });
+        var xs = Object.keys(times).map(Number).sort(function (a, b) { return a - b; });
+        var data = [xs];
+        got.series.forEach(function (s, i) {
+          var by = {}; s.points.forEach(function (p) { by[p[0]] = p[1]; });
+          data.push(xs.map(function (x) { return x in by ? by[x] : null; }));
+          series.push({ label: JSON.stringify(s.labels), stroke: ["#2456b3", "#2e9e44", "#d0342c", "#d89614", "#7b61ff"][i % 5], spanGaps: true });
+        });
+        chart(target, data, series);
+      });
+    }
+    select.addEventListener("change", drawSeries);
+    refresh();
+    setInterval(function () { refresh(); drawSeries(); }, POLL_MS);
+  }
+
+  function monitor(name) {
+    var base = "/api/v1/monitors/" + encodeURIComponent(name);
+    var charts = {};
+    function draw(key, target, data, series, opts) {
+      if (charts[key] && data[0].length) { charts[key].setData(data); return; }
+      if (charts[key]) charts[key].destroy();
+      charts[key] = chart(document.getElementById(target), data, series, opts);
+    }
+    function tables(hist) {
+      var runs = document.querySelector("#runs tbody"), fails = document.querySelector("#failures tbody");
+      runs.textContent = ""; fails.textContent = "";
+      hist.runs.forEach(function (r) {
+        var tr = el("tr"); var td = el("td"); td.appendChild(el("span", { "class": "pill state-" + r.status }, r.status));
+        tr.appendChild(td); tr.appendChild(el("td", {}, utc(r.start))); tr.appendChild(el("td", {}, utc(r.end)));
+        tr.appendChild(el("td", {}, r.checks)); runs.appendChild(tr);
+      });
+      hist.failures.forEach(function (f) {
+        var tr = el("tr"); tr.appendChild(el("td", {}, utc(f.time))); tr.appendChild(el("td", {}, f.error));
+        tr.appendChild(el("td", {}, f.message)); fails.appendChild(tr);
+      });
+    }
+    function refresh() {
+      api(base).then(function (m) {
+        var state = document.getElementById("state");
+        state.textContent = m.state; state.className = "pill state-" + m.state;
+        document.getElementById("since").textContent = utc(m.since);
+        document.getElementById("message").textContent = m.message ? m.error + ": " + m.message : "";
+        ["24h", "7d", "30d"].forEach(function (k) { document.getElementById("up-" + k).textContent = pct(m.uptime[k]); });
+        document.getElementById("cert").textContent = m.cert_days_left == null ? "-" : m.cert_days_left.toFixed(1);
+      });
+      api(base + "/latency").then(function (got) {
+        var p = got.points;
+        draw("lat", "latency-chart", [p.map(function (x) { return x.time; })].concat(["p50", "p95", "p99"].map(function (k) {
+          return p.map(function (x) { return x[k] == null ? null : x[k] * 1000; });
+        })), ["p50", "p95", "p99"].map(function (k) { return { label: k + " ms", stroke: colors[k] }; }));
+        var phases = ["dns", "connect", "tls", "ttfb", "transfer"].filter(function (k) {
+          return p.some(function (x) { return x.phases[k] != null; });
+        });
+        draw("phases", "phases-chart", [p.map(function (x) { return x.time; })].concat(phases.map(function (k) {
+          return p.map(function (x) { return x.phases[k] == null ? null : x.phases[k] * 1000; });
+        })), phases.map(function (k) { return { label: k + " ms", stroke: colors[k] }; }));
+      });
+      api(base + "/uptime?days=30").then(function (got) {
+        var d = got.days;
+        draw("uptime", "uptime-chart", [d.map(function (x) { return x.day; }), d.map(function (x) { return x.ratio == null ? null : x.ratio * 100; })],
+          [{ label: "uptime %", stroke: "#2e9e44", fill: "rgba(46,158,68,.3)", paths: uPlot.paths.bars({ size: [0.8] }) }],
+          { scales: { y: { range: [0, 100] } } });
+      });
+      api(base + "/history?limit=20").then(tables);
+    }
+    var button = document.getElementById("check-now");
+    if (button) button.addEventListener("click", function () {
+      button.disabled = true;
+      api(base + "/check", { method: "POST" }).then(refresh).finally(function () { button.disabled = false; });
+    });
+    refresh();
+    setInterval(refresh, POLL_MS);
+  }
+
+  function alerts(canOperate) {
+    var alertBody = document.querySelector("#alerts tbody"), silBody = document.querySelector("#silences tbody");
+    function refresh() {
+      api("/api/v1/alerts").then(function (got) {
+        alertBody.textContent = "";
+        var shown = got.alerts.filter(function (a) { return a.state !== "inactive"; });
+        document.getElementById("no-alerts").textContent = shown.length ? "" : "No alerts.";
+        shown.forEach(function (a) {
+          var tr = el("tr"); var td = el("td");
+          td.appendChild(el("span", { "class": "pill state-" + (a.state === "firing" ? "down" : a.state === "pending" ? "degraded" : "up") }, a.state));
+          tr.appendChild(td); tr.appendChild(el("td", {}, a.rule)); tr.appendChild(el("td", {}, a.severity));
+          tr.appendChild(el("td", {}, Object.keys(a.labels).map(function (k) { return k + "=" + a.labels[k]; }).join(" ")));
+          tr.appendChild(el("td", {}, utc(a.starts_at || a.active_since))); alertBody.appendChild(tr);
+        });
+      });
+      api("/api/v1/silences").then(function (got) {
+        silBody.textContent = "";
+        got.silences.forEach(function (s) {
+          var tr = el("tr", { "data-silence": s.id, "class": s.active ? "active" : "expired" });
+          tr.appendChild(el("td", {}, s.matchers.join(", "))); tr.appendChild(el("td", {}, utc(s.starts_at)));
+          tr.appendChild(el("td", {}, utc(s.ends_at))); tr.appendChild(el("td", {}, s.created_by));
+          tr.appendChild(el("td", {}, s.comment));
+          var act = el("td");
+          if (s.active && canOperate) {
+            var b = el("button", { type: "button", "class": "expire" }, "Expire");
+            b.addEventListener("click", function () { api("/api/v1/silences/" + encodeURIComponent(s.id), { method: "DELETE" }).then(refresh); });
+            act.appendChild(b);
+          } else { act.textContent = s.active ? "active" : "expired"; }
+          tr.appendChild(act); silBody.appendChild(tr);
+        });
+      });
+    }
+    var form = document.getElementById("new-silence");
+    if (form) form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var data = new FormData(form), err = document.getElementById("silence-error");
+      var body = {
+        matchers: String(data.get("matchers")).split("\n").map(function (x) { return x.trim(); }).filter(Boolean),
+        duration_seconds: Number(data.get("duration")), comment: String(data.get("comment") || "")
+      };
+      api("/api/v1/silences", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+        .then(function () { err.textContent = ""; form.reset(); refresh(); })
+        .catch(function (e) { err.textContent = e.message; });
+    });
+    refresh();
+    setInterval(refresh, POLL_MS);
+  }
+
+  window.Warden = { overview: overview, monitor: monitor, alerts: alerts, api: api };
+})();

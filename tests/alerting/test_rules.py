@@ -1,0 +1,161 @@
+"""Rule conditions over a real store: check aggregations, metric aggregations, forecasts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.alerting.rig import monitor
+from warden.alerting.config import AlertRule
+from warden.alerting.rules import EvalContext, aggregate, evaluate_rule, forecast, quantile
+from warden.results import CheckResult, Sample, Status
+from warden.store import SqlStore, open_store
+
+NOW = 1_700_000_000.0
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlStore]:
+    s = open_store(f"sqlite:///{tmp_path}/r.db")
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize(
+    ("agg", "expected"),
+    [
+        ("avg", 2.5), ("max", 4.0), ("min", 1.0), ("last", 4.0), ("sum", 10.0), ("count", 4.0),
+        ("p50", 2.5), ("p99", 3.97), ("rate", 1.0),
+    ],
+)  # fmt: skip
+def test_aggregations(agg: str, expected: float) -> None:
+    points = [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 4.0)]
+    assert aggregate(agg, points, 0) == pytest.approx(expected)
+
+
+def test_rate_survives_a_counter_reset() -> None:
+    assert aggregate("rate", [(0, 10.0), (10, 20.0), (20, 5.0)], 0) == pytest.approx(15 / 20)
+
+
+def test_forecast_and_quantile() -> None:
+    assert forecast([(0, 100.0), (10, 90.0), (20, 80.0)], 100) == pytest.approx(0.0)
+    assert forecast([(0, 1.0)], 10) is None
+    assert quantile([1, 2, 3, 4, 5], 0.95) == pytest.approx(4.8)
+
+
+def _results(store: SqlStore, name: str, latencies: list[float], down: int = 0) -> None:
+    rs = [
+        CheckResult(name, Status.DOWN if i < down else Status.UP, lat, NOW - 100 + i)
+        for i, lat in enumerate(latencies)
+    ]
+    store.write(rs)
+
+
+@pytest.mark.parametrize(
+    ("check", "active"),
+    [
+        ({"value": "latency", "agg": "p95", "threshold": 1.0}, True),
+        ({"value": "latency", "agg": "p50", "threshold": 1.0}, False),
+        ({"value": "down", "agg": "ratio", "threshold": 0.01}, True),
+        ({"value": "down", "agg": "ratio", "threshold": 0.5}, False),
+        ({"value": "latency", "agg": "max", "op": "<", "threshold": 0.01}, False),
+    ],
+)
+def test_check_conditions(store: SqlStore, check: dict[str, object], active: bool) -> None:
+    _results(store, "api", [0.1] * 18 + [3.0, 3.0], down=1)
+    rule = AlertRule.model_validate({"name": "r", "check": {"window": "5m", **check}})
+    [obs] = evaluate_rule(rule, EvalContext(NOW, store, [monitor("api")], {}))
+    assert obs.active is active
+    assert obs.labels["monitor"] == "api"
+    assert obs.labels["alertname"] == "r"
+
+
+def test_metric_rules_per_series_ratio_and_forecast(store: SqlStore) -> None:
+    samples = []
+    for i in range(10):
+        t = NOW - 600 + i * 60
+        samples.append(Sample("host_disk_free_bytes", {"mount": "/"}, 1000.0 - 100 * i, t))
+        samples.append(Sample("host_disk_free_bytes", {"mount": "/data"}, 5000.0, t))
+        samples.append(Sample("conns", {"db": "main"}, 90.0, t))
+        samples.append(Sample("conns_max", {"db": "main"}, 100.0, t))
+    store.write(samples=samples)
+    ctx = EvalContext(NOW, store, [], {})
+    disk = AlertRule.model_validate(
+        {"name": "DiskFull", "metric": {"series": "host_disk_free_bytes", "agg": "forecast",
+         "window": "1h", "horizon": "4h", "op": "<", "threshold": 0}}
+    )  # fmt: skip
+    by_mount = {o.labels["mount"]: o.active for o in evaluate_rule(disk, ctx)}
+    assert by_mount == {"/": True, "/data": False}
+    ratio = AlertRule.model_validate(
+        {"name": "Conns", "metric": {"series": "conns", "agg": "ratio", "over": "conns_max",
+         "window": "5m", "op": ">", "threshold": 0.8}}
+    )  # fmt: skip
+    [obs] = evaluate_rule(ratio, ctx)
+    assert obs.active
+    assert obs.value == pytest.approx(0.9)
+
+
+def test_a_rule_needs_exactly_one_condition() -> None:
+    with pytest.raises(ValueError, match="exactly one condition"):
+        AlertRule.model_validate({"name": "x", "state": {}, "check": {"threshold": 1}})
+
+
+def test_flapping_counts_up_down_changes(store: SqlStore) -> None:
+    flappy = [Status.UP, Status.DOWN] * 4
+    store.write([CheckResult("api", st, 0.1, NOW - 600 + i * 60) for i, st in enumerate(flappy)])
+    store.write([CheckResult("web", Status.DOWN, 0.1, NOW - 600 + i * 60) for i in range(8)])
+    rule = AlertRule.model_validate({"name": "MonitorFlapping", "flapping": {"changes": 6}})
+    ctx = EvalContext(NOW, store, [monitor("api"), monitor("web")], {})
+    found = {o.labels["monitor"]: (o.active, o.value) for o in evaluate_rule(rule, ctx)}
+    assert found == {"api": (True, 7.0), "web": (False, 0.0)}
+
+
+def test_a_flapping_monitor_is_reported_once() -> None:
+    from warden.alerting.model import Alert, AlertState, fingerprint
+    from warden.alerting.muting import Muting
+
+    def alert(name: str) -> Alert:
+        labels = {"alertname": name, "monitor": "api"}
+        return Alert(fingerprint(labels), name, "high", AlertState.FIRING, labels, {})
+
+    down, flap = alert("MonitorDown"), alert("MonitorFlapping")
+    muting = Muting([], [])
+    assert (
+        muting.reason(down, [down, flap], NOW)
+        == "api is flapping (reported once as MonitorFlapping)"
+    )
+    assert muting.reason(flap, [down, flap], NOW) is None
+
+
+def test_builtin_pack_is_valid_and_overridable() -> None:
+    from warden.alerting.service import build_rules
+    from warden.config.schema import WardenConfig
+
+    default = {r.name for r in build_rules(WardenConfig())}
+    assert {"MonitorDown", "HostHighCpu", "DiskFullIn4h", "CertificateExpiresIn7d"} <= default
+    cfg = WardenConfig.model_validate(
+        {"alerts": [{"name": "MonitorDown", "state": {}, "enabled": False}]}
+    )
+    assert "MonitorDown" not in {r.name for r in build_rules(cfg)}
+    off = WardenConfig.model_validate({"alerting": {"builtin_rules": False}})
+    assert build_rules(off) == []
+
+
+def test_backup_older_than_rpo(store: SqlStore) -> None:
+    from warden.alerting.builtin import builtin_rules
+
+    [rule] = [r for r in builtin_rules() if r.name == "BackupOlderThanRpo"]
+    store.write(
+        samples=[
+            Sample("backup_age_seconds", {"backup": "pg"}, 7200.0, NOW - 60),
+            Sample("backup_rpo_seconds", {"backup": "pg"}, 3600.0, NOW - 60),
+            Sample("backup_age_seconds", {"backup": "files"}, 600.0, NOW - 60),
+            Sample("backup_rpo_seconds", {"backup": "files"}, 3600.0, NOW - 60),
+        ]
+    )
+    found = {
+        o.labels["backup"]: o.active for o in evaluate_rule(rule, EvalContext(NOW, store, [], {}))
+    }
+    assert found == {"pg": True, "files": False}

@@ -1,0 +1,58 @@
+"""``warden incident ...`` against a real store, with --json shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.alerting.rig import Rig, config, monitor
+from tests.notify.sinks import HttpSink
+from warden.cli.main import app
+from warden.results import Status
+
+runner = CliRunner()
+
+
+async def test_incident_commands(tmp_path: Path) -> None:
+    sink = HttpSink()
+    await sink.start()
+    rig = await Rig(tmp_path / "w.db", config(sink.url, [monitor("api")], for_="0s")).attach()
+    await rig.result("api", Status.DOWN)
+    await rig.round()
+    rig.close()
+    await sink.stop()
+    cfg_path = tmp_path / "warden.yaml"
+    cfg_path.write_text(f'store:\n  url: "sqlite:///{tmp_path}/w.db"\n', encoding="utf-8")
+    cfg = str(cfg_path)
+
+    def run(*args: str) -> dict[str, object]:
+        res = runner.invoke(app, ["incident", *args, "-c", cfg, "--json"])
+        assert res.exit_code == 0, res.stderr
+        out: dict[str, object] = json.loads(res.stdout)
+        return out
+
+    doc = run("list")
+    assert doc["schema"] == "warden.incidents/v1"
+    [incident] = doc["incidents"]  # type: ignore[misc]
+    iid = str(incident["id"])
+    assert run("ack", iid, "--author", "ann")["incident"]["status"] == "assessed"  # type: ignore[index]
+    run("note", iid, "looking at the load balancer", "--author", "ann")
+    assert run("status", iid, "communicated")["incident"]["status"] == "communicated"  # type: ignore[index]
+    assert run("resolve", iid, "-m", "fixed")["incident"]["status"] == "resolved"  # type: ignore[index]
+    shown = run("show", iid)
+    texts = [e["text"] for e in shown["timeline"]]  # type: ignore[attr-defined]
+    assert "looking at the load balancer" in texts
+    assert shown["alerts"][0]["labels"]["monitor"] == "api"  # type: ignore[index]
+    out = tmp_path / "pm.md"
+    pm = run("postmortem", iid, "-o", str(out))
+    assert out.read_text(encoding="utf-8") == pm["markdown"]
+    assert "TODO(author): root cause" in str(pm["markdown"])
+
+    bad = runner.invoke(app, ["incident", "status", iid, "detected", "-c", cfg])
+    assert bad.exit_code == 2
+    assert "cannot move" in bad.stderr
+    missing = runner.invoke(app, ["incident", "show", "999", "-c", cfg])
+    assert missing.exit_code == 2
+    assert "no incident #999" in missing.stderr

@@ -1,0 +1,70 @@
+"""Alerts and silences through the API (over the alerting area's repository) and /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.web.conftest import Site
+from warden.alerting.model import Alert, AlertState, fingerprint
+from warden.alerting.storage import AlertRepository
+from warden.web.users import Role
+
+
+def _alert(monitor: str, state: AlertState) -> Alert:
+    labels = {"alertname": "down", "monitor": monitor}
+    return Alert(fingerprint(labels), "down", "critical", state, labels, {"summary": "x"})
+
+
+async def test_alerts_listed_filtered_and_counted_on_metrics(site: Site) -> None:
+    repo = AlertRepository(site.store.engine)
+    repo.save_alerts([_alert("api", AlertState.FIRING), _alert("db", AlertState.PENDING)])
+    async with site.client(Role.VIEWER) as c:
+        every = (await c.get("/api/v1/alerts")).json()["alerts"]
+        firing = (await c.get("/api/v1/alerts", params={"state": "firing"})).json()["alerts"]
+        bad = await c.get("/api/v1/alerts", params={"state": "burning"})
+        metrics = (await c.get("/metrics")).text
+    assert {a["labels"]["monitor"] for a in every} == {"api", "db"}
+    assert [a["labels"]["monitor"] for a in firing] == ["api"]
+    assert firing[0]["state"] == "firing"
+    assert bad.status_code == 400
+    samples = {
+        (s.labels["state"], s.labels["severity"]): s.value
+        for fam in text_string_to_metric_families(metrics)
+        if fam.name == "warden_alerts"
+        for s in fam.samples
+    }
+    assert samples == {("firing", "critical"): 1.0, ("pending", "critical"): 1.0}
+
+
+async def test_silence_create_list_expire(site: Site) -> None:
+    body = {"matchers": ['monitor="api"'], "duration_seconds": 3600, "comment": "deploy"}
+    async with site.client(Role.VIEWER) as c:
+        assert (await c.post("/api/v1/silences", json=body)).status_code == 403
+    async with site.client(Role.OPERATOR) as c:
+        made = await c.post("/api/v1/silences", json=body)
+        assert made.status_code == 201
+        sil = made.json()
+        assert sil["matchers"] == ['monitor="api"']
+        assert sil["created_by"] == "operator"
+        assert sil["active"] is True
+        assert sil["ends_at"] - sil["starts_at"] == 3600
+        listed = (await c.get("/api/v1/silences")).json()["silences"]
+        assert [s["id"] for s in listed] == [sil["id"]]
+        assert (await c.delete(f"/api/v1/silences/{sil['id']}")).status_code == 204
+        listed = (await c.get("/api/v1/silences")).json()["silences"]
+        assert listed[0]["active"] is False
+        assert (await c.delete("/api/v1/silences/no-such-id")).status_code == 404
+
+
+async def test_silence_bad_input_is_400(site: Site) -> None:
+    async with site.client(Role.OPERATOR) as c:
+        for body in (
+            {"matchers": ["not a matcher"], "duration_seconds": 3600},
+            {"matchers": [], "duration_seconds": 3600},
+            {"matchers": ['monitor="api"'], "duration_seconds": 1},
+            {"matchers": ['monitor="api"'], "duration_seconds": "1h"},
+            {"matchers": "monitor=api", "duration_seconds": 3600},
+        ):
+            r = await c.post("/api/v1/silences", json=body)
+            assert r.status_code == 400, body
+            assert r.json()["error"]["code"] == "bad_request"
