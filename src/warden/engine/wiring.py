@@ -7,6 +7,7 @@ Each area (alerting, backups, audits, ...) adds one line to ``build_services`` o
 from __future__ import annotations
 
 from warden.alerting import service as alerting_service
+from warden.audit import jobs as audit_jobs
 from warden.config.schema import WardenConfig
 from warden.engine.app import Service
 from warden.engine.jobs import Job
@@ -23,4 +24,5 @@ def build_services(config: WardenConfig, store: Store) -> list[Service]:
 def build_jobs(config: WardenConfig, store: Store) -> list[Job]:
     """Scheduled jobs from the config (backups, drills, audits)."""
     jobs: list[Job] = []
+    jobs += audit_jobs.build_jobs(config.audits, store)
     return jobs
