@@ -13,7 +13,10 @@ These exceptions are for Warden itself (bad config, unreachable store, a broken 
     ├── LoadTestError          a load test could not start or was misconfigured
     ├── AuditError             an audit could not run (unreachable target, missing rights)
     └── BackupError            a backup, restore, verify or drill failed
-        └── IntegrityError     a stored object failed its checksum or decryption
+        ├── IntegrityError     a stored object failed its checksum or decryption
+        ├── TargetNotEmptyError    (warden.backup) a restore target holds data; --force
+        ├── KeyConfigError         (warden.backup) the encryption key is missing or malformed
+        └── ObjectMissingError     (warden.backup) a manifest names an object the repo lacks
 """
 
 from __future__ import annotations

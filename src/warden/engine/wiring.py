@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from warden.alerting import service as alerting_service
 from warden.audit import jobs as audit_jobs
+from warden.backup import jobs as backup_jobs
 from warden.config.schema import WardenConfig
 from warden.engine.app import Service
 from warden.engine.jobs import Job
@@ -25,4 +26,5 @@ def build_jobs(config: WardenConfig, store: Store) -> list[Job]:
     """Scheduled jobs from the config (backups, drills, audits)."""
     jobs: list[Job] = []
     jobs += audit_jobs.build_jobs(config.audits, store)
+    jobs += backup_jobs.build_jobs(config.backups, store)
     return jobs

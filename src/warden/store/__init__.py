@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from warden.backup import storage as _backup_storage  # noqa: F401  (backup_runs, drills)
 from warden.store.protocol import MonitorInfo, MonitorState, SeriesPoints, Store, Uptime
 from warden.store.schema import metadata
 from warden.store.sql import SqlStore
