@@ -69,4 +69,5 @@ class Rig:
         return await self.service.worker.run_once()
 
     def close(self) -> None:
+        self.service.leader.release()
         self.store.close()

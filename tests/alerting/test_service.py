@@ -254,3 +254,29 @@ async def test_reload_takes_new_rules_and_keeps_firing_alerts(
     assert [p["commonLabels"]["alertname"] for p in sink.received] == ["Down", "Slow"]
     assert {a.rule for a in rig.service.evaluator.firing()} == {"Down", "Slow"}
     rig.close()
+
+
+@pytest.mark.integration
+async def test_one_evaluator_per_postgres_store(pg_database: str, sink: HttpSink) -> None:
+    cfg = config(sink.url, [monitor("api")], for_="0s")
+    first = await Rig(pg_database, cfg).attach()
+    second = await Rig(pg_database, cfg, clock=first.clock).attach()
+    assert first.service.is_leader
+    assert not second.service.is_leader
+    for rig in (first, second):
+        await rig.result("api", DOWN)
+    assert await first.round() == 1
+    assert await second.round() == 0
+    await first.service.stop()  # the leader goes away: the other takes over from the store
+    first.close()
+    second.clock.advance(30)
+    await second.result("api", DOWN)
+    assert await second.round() == 0
+    assert second.service.is_leader
+    assert [a.labels["monitor"] for a in second.service.evaluator.firing()] == ["api"]
+    await second.result("api", UP)
+    second.clock.advance(60)
+    assert await second.round() == 1
+    assert [p["status"] for p in sink.received] == ["firing", "resolved"]
+    await second.service.stop()
+    second.close()

@@ -39,11 +39,14 @@ async def test_incident_commands(tmp_path: Path) -> None:
     iid = str(incident["id"])
     assert run("ack", iid, "--author", "ann")["incident"]["status"] == "assessed"  # type: ignore[index]
     run("note", iid, "looking at the load balancer", "--author", "ann")
-    assert run("status", iid, "communicated")["incident"]["status"] == "communicated"  # type: ignore[index]
+    assessed = run("status", iid, "communicated", "--severity", "high")["incident"]
+    assert assessed["status"] == "communicated"  # type: ignore[index]
+    assert assessed["severity"] == "high"  # type: ignore[index]
     assert run("resolve", iid, "-m", "fixed")["incident"]["status"] == "resolved"  # type: ignore[index]
     shown = run("show", iid)
     texts = [e["text"] for e in shown["timeline"]]  # type: ignore[attr-defined]
     assert "looking at the load balancer" in texts
+    assert "severity assessed: critical → high" in texts
     assert shown["alerts"][0]["labels"]["monitor"] == "api"  # type: ignore[index]
     out = tmp_path / "pm.md"
     pm = run("postmortem", iid, "-o", str(out))

@@ -145,3 +145,24 @@ async def test_push_to_a_real_alertmanager(tmp_path: Path) -> None:
 )
 def test_webhook_descriptions_hide_secrets(url: str, shown: str) -> None:
     assert WebhookChannel(WebhookTarget(url=SecretUrl(url))).describe() == shown
+
+
+async def test_webhook_max_alerts_truncates() -> None:
+    sink = HttpSink()
+    await sink.start()
+    body = webhook_payload(
+        receiver="ops",
+        group_key="g",
+        group_labels={},
+        alerts=[alert(monitor=f"m{i}") for i in range(5)],
+        external_url="x",
+    )
+    try:
+        ch = WebhookChannel(WebhookTarget(url=SecretUrl(sink.url), max_alerts=2))
+        result = await ch.send(body, "k")
+    finally:
+        await sink.stop()
+    assert result.ok
+    [got] = sink.received
+    assert len(got["alerts"]) == 2
+    assert got["truncatedAlerts"] == 3

@@ -102,6 +102,7 @@ CONDITIONS: tuple[str, ...] = ("state", "check", "metric", "flapping")
 class WebhookTarget(ConfigModel):
     url: SecretUrl
     timeout: Duration = 10.0
+    max_alerts: int = Field(0, ge=0, description="Send at most this many alerts (0: all).")
 
 
 class AlertmanagerTarget(ConfigModel):

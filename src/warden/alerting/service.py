@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from warden.alerting.builtin import builtin_rules
 from warden.alerting.config import SEVERITIES
 from warden.alerting.evaluator import Change, Evaluator, RuleSpec, from_config
+from warden.alerting.leader import Leadership
 from warden.alerting.model import AlertState
 from warden.alerting.muting import MaintenanceWindow, Muting
 from warden.alerting.routing import GroupCommit, Route, plan
@@ -103,6 +104,8 @@ class AlertingService:
         self.outbox = Outbox(engine)
         self.incidents = IncidentTracker(IncidentRepository(engine))
         self.evaluator = Evaluator([])
+        self.leader = Leadership(engine)
+        self.is_leader = False
         self.worker: DeliveryWorker | None = None
         self._fixed_channels = channels
         self.apply_config(config)
@@ -151,19 +154,25 @@ class AlertingService:
     async def attach(self, app: App) -> None:
         """Load persisted alerts and groups and build the worker, without starting loops."""
         self._app = app
-        alerts = await asyncio.to_thread(self.repo.alerts)
-        self.evaluator.load(alerts)
-        self.groups = await asyncio.to_thread(self.repo.groups)
+        self.is_leader = await asyncio.to_thread(self.leader.check)
+        await self._load()
         self.worker = DeliveryWorker(
             self.outbox,
             self.channels,
             app.clock,
             backoff=self.backoff,
             on_delivered=self._delivered,
+            active=lambda: self.is_leader,
         )
+
+    async def _load(self) -> None:
+        self.evaluator.load(await asyncio.to_thread(self.repo.alerts))
+        self.groups = await asyncio.to_thread(self.repo.groups)
 
     async def stop(self) -> None:
         self._app = None
+        self.is_leader = False
+        await asyncio.to_thread(self.leader.release)
 
     async def _on_state_changed(self, _event: StateChanged) -> None:
         self._wake.set()
@@ -226,6 +235,12 @@ class AlertingService:
         assert self._app is not None
         async with self._lock:
             app = self._app
+            leader = await asyncio.to_thread(self.leader.check)
+            if leader and not self.is_leader:  # taking over: start from what the store holds
+                await self._load()
+            self.is_leader = leader
+            if not leader:
+                return []
             self._follow_reload(app)
             now = app.clock.time()
             ctx = EvalContext(

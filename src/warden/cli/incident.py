@@ -165,16 +165,26 @@ def status(
         str, typer.Argument(help="assessed, communicated, mitigated, resolved or reviewed.")
     ],
     message: Annotated[str, typer.Option("--message", "-m", help="Why, for the timeline.")] = "",
+    severity: Annotated[
+        str | None, typer.Option(help="Assessed severity: critical, high, medium or low.")
+    ] = None,
     author: AuthorOption = None,
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Move the incident along its lifecycle (forward only)."""
+    """Move the incident along its lifecycle (forward only); --severity re-rates it."""
+    from warden.alerting.config import SEVERITIES
+
+    if severity is not None and severity not in SEVERITIES:
+        fail(f"--severity {severity!r} is not one of {', '.join(SEVERITIES)}", EXIT_INPUT)
     _, store, repo = _open(config)
     try:
         _get(repo, incident_id)
         try:
-            incident = repo.set_status(incident_id, new_status, time.time(), _who(author), message)
+            now = time.time()
+            incident = repo.set_status(incident_id, new_status, now, _who(author), message)
+            if severity is not None and severity != incident.severity:
+                incident = repo.assess(incident_id, severity, _who(author), now)
         except ValueError as exc:
             fail(f"incident #{incident_id}: {exc}", EXIT_INPUT)
     finally:

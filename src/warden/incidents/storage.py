@@ -223,6 +223,18 @@ class IncidentRepository:
             ),
         )
 
+    def assess(self, incident_id: int, severity: str, author: str, now: float) -> Incident:
+        """Re-rate an incident's severity (a person's assessment), noted on the timeline."""
+        current = self.get(incident_id)
+        if current is None:
+            raise KeyError(incident_id)
+        self.set_severity(incident_id, severity, now)
+        text = f"severity assessed: {current.severity} → {severity}"
+        self.add_event(incident_id, now, "status", text, author, {"severity": severity})
+        updated = self.get(incident_id)
+        assert updated is not None
+        return updated
+
     def set_status(
         self, incident_id: int, status: str, now: float, author: str, note: str = ""
     ) -> Incident:

@@ -46,6 +46,7 @@ class DeliveryWorker:
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
         on_delivered: OnDelivered | None = None,
+        active: Callable[[], bool] | None = None,
     ) -> None:
         self.outbox = outbox
         self.channels = channels  # receiver -> channel id -> channel
@@ -53,6 +54,7 @@ class DeliveryWorker:
         self.backoff = backoff or Backoff()
         self.rng = rng or random.Random()
         self.on_delivered = on_delivered
+        self.active = active  # False: another instance delivers (see alerting.leader)
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -60,6 +62,8 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Deliver what is due, lane by lane in order; returns how many were sent."""
+        if self.active is not None and not self.active():
+            return 0
         entries = await asyncio.to_thread(self.outbox.pending)
         lanes: dict[tuple[str, str, str], list[OutboxEntry]] = {}
         for e in entries:

@@ -21,9 +21,14 @@ class WebhookChannel:
         return f"webhook {where(self.target.url.get_secret_value())}"
 
     async def send(self, payload: Mapping[str, Any], dedup_key: str) -> Delivery:
+        body = dict(payload)
+        limit = self.target.max_alerts
+        if limit and len(body["alerts"]) > limit:
+            body["truncatedAlerts"] = body.get("truncatedAlerts", 0) + len(body["alerts"]) - limit
+            body["alerts"] = body["alerts"][:limit]
         delivery = await post_json(
             self.target.url.get_secret_value(),
-            payload,
+            body,
             timeout=self.target.timeout,
             headers={"X-Warden-Dedup-Key": dedup_key},
         )
