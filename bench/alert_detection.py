@@ -29,16 +29,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _common import free_port
+
 INTERVAL, FOR = 10, 30
 GOAL = INTERVAL + FOR + 2
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Target:

@@ -34,7 +34,6 @@ import os
 import resource
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from pathlib import Path
 
 import psycopg
 
+from _common import free_port
 from warden.backup.config import BackupConfig
 from warden.backup.crypto import generate_key, parse_key
 from warden.backup.repos.local import LocalRepository, LocalRepositoryConfig
@@ -65,12 +65,6 @@ class Row:
     cpu: float
     out_bytes: int | None
     note: str = ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def as_postgres(argv: Sequence[str], **kw: object) -> subprocess.CompletedProcess[bytes]:

@@ -18,17 +18,16 @@ import contextlib
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+from _common import free_port, nginx, nginx_binary, stopping, wait_port
 from warden.probes import ProbeDeps
 from warden.probes._http_config import HttpConfig
 from warden.probes.http import HttpProbe
@@ -58,88 +57,25 @@ asyncio.run(main())
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"error: {what} exited with {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise SystemExit(f"error: {what} did not listen on 127.0.0.1:{port}")
-
-
-@contextlib.contextmanager
-def stopping(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextlib.contextmanager
 def target_server(
     tmp: Path, tls: tuple[Path, Path] | None, python: bool = False
 ) -> Iterator[tuple[str, str]]:
     """Yield (target URL, server name) for nginx, or a Python server when nginx is missing."""
-    port = free_port()
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
-    if python:
-        nginx = ""
-    if not nginx:
+    if python or nginx_binary() is None:
         if tls:
             raise SystemExit("error: --tls needs nginx")
+        port = free_port()
         proc = subprocess.Popen([sys.executable, "-c", PY_SERVER, str(port)])
         with stopping(proc):
             wait_port(port, proc, "python server")
             why = "" if python else " (nginx missing)"
             yield f"http://127.0.0.1:{port}/", f"a Python asyncio server{why}"
         return
-    prefix = tmp / "nginx"
-    (prefix / "logs").mkdir(parents=True)
-    ssl_lines = ""
-    listen = f"127.0.0.1:{port} backlog=4096"
+    server = 'location / { default_type text/plain; return 200 "ok\\n"; }'
     if tls:
-        listen += " ssl"
-        ssl_lines = f"ssl_certificate {tls[0]};\n    ssl_certificate_key {tls[1]};"
-    user = "user root;" if os.geteuid() == 0 else ""
-    conf = textwrap.dedent(f"""\
-        {user}
-        worker_processes 1;
-        daemon off;
-        error_log {prefix}/logs/error.log warn;
-        pid {prefix}/nginx.pid;
-        events {{ worker_connections 8192; }}
-        http {{
-          access_log off;
-          client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;
-          fastcgi_temp_path {prefix}/fastcgi; uwsgi_temp_path {prefix}/uwsgi;
-          scgi_temp_path {prefix}/scgi;
-          server {{
-            listen {listen};
-            {ssl_lines}
-            location / {{ default_type text/plain; return 200 "ok\\n"; }}
-          }}
-        }}
-        """)
-    (prefix / "nginx.conf").write_text(conf)
-    proc = subprocess.Popen(
-        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-        stderr=subprocess.DEVNULL,
-    )
-    with stopping(proc):
-        wait_port(port, proc, "nginx")
+        server = f"ssl_certificate {tls[0]};\nssl_certificate_key {tls[1]};\n{server}"
+    with nginx(tmp / "nginx", server, " ssl" if tls else "") as port:
         scheme = "https" if tls else "http"
         host = "localhost" if tls else "127.0.0.1"
         yield f"{scheme}://{host}:{port}/", "nginx (1 worker)"

@@ -30,7 +30,6 @@ import os
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from _common import nginx
 
 LOCUSTFILE = """
 from locust import FastHttpUser, constant, task
@@ -97,37 +98,6 @@ def _which(binary: str) -> str | None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_nginx(root: Path) -> tuple[subprocess.Popen[bytes], str]:
-    www = root / "www"
-    www.mkdir()
-    (www / "1k.txt").write_bytes(os.urandom(512).hex().encode())  # 1024 bytes
-    port = free_port()
-    user = "user root;" if os.geteuid() == 0 else ""
-    (root / "nginx.conf").write_text(
-        f"{user}\nworker_processes 1;\ndaemon off;\npid {root}/nginx.pid;\n"
-        f"error_log {root}/error.log;\nevents {{ worker_connections 4096; }}\n"
-        f"http {{ access_log off; keepalive_requests 10000000; client_body_temp_path {root};\n"
-        f"proxy_temp_path {root}; fastcgi_temp_path {root}; uwsgi_temp_path {root};\n"
-        f"scgi_temp_path {root}; server {{ listen 127.0.0.1:{port}; root {www}; }} }}\n"
-    )
-    nginx = _which("nginx")
-    assert nginx is not None
-    proc = subprocess.Popen([nginx, "-c", str(root / "nginx.conf"), "-p", str(root)])
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return proc, f"http://127.0.0.1:{port}"
-
-
 def run_wrk(url: str, duration: int, connections: int, threads: int) -> Figure:
     out, wall, cpu = measured(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", f"{url}/1k.txt"],
@@ -178,8 +148,11 @@ def main() -> None:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="warden-bench-load-") as tmpdir:
         tmp = Path(tmpdir)
-        nginx, url = start_nginx(tmp)
-        try:
+        www = tmp / "www"
+        www.mkdir()
+        (www / "1k.txt").write_bytes(os.urandom(512).hex().encode())  # 1024 bytes
+        with nginx(tmp / "nginx", f"root {www};") as port:
+            url = f"http://127.0.0.1:{port}"
             print(
                 f"nginx on {url}, 1 KB file; {opts.duration}s per tool, "
                 f"{opts.connections} connections, {opts.workers} cores",
@@ -216,9 +189,6 @@ def main() -> None:
                 f"p99 {odoc['latency']['p99_ms']:.2f} ms"
             )
             figures.append(opened)
-        finally:
-            nginx.terminate()
-            nginx.wait(timeout=10)
     print()
     print(
         f"{'generator':<48} {'requests':>10} {'wall s':>7} {'CPU s':>7} {'req/s':>9} "

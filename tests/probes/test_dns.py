@@ -20,6 +20,7 @@ import pydantic
 import pytest
 
 import warden.probes.dns as dns_probe
+from tests.conftest import free_port
 from warden.probes import ProbeDeps
 from warden.probes.dns import DnsConfig, DnsProbe
 from warden.results import CheckResult, ErrorClass, Status
@@ -109,12 +110,6 @@ async def server() -> AsyncIterator[DnsServer]:
     transport.close()
     tcp_server.close()
     await tcp_server.wait_closed()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def run(config: dict[str, Any], timeout: float = 5.0) -> CheckResult:

@@ -21,6 +21,7 @@ import pytest
 import trustme
 from pydantic import ValidationError
 
+from tests.conftest import free_port
 from warden import __version__
 from warden.probes import ProbeDeps
 from warden.probes._http_client import decode_body
@@ -560,12 +561,6 @@ async def test_timeout_during_tls() -> None:
         "timed out after 300ms during tls",
     )
     assert_phases(result, {"connect"})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_refused() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,17 +11,12 @@ import aiomysql
 import pydantic
 import pytest
 
+from tests.conftest import free_port
 from warden.probes import ProbeDeps
 from warden.probes.mysql import MysqlConfig, MysqlProbe, classify
 from warden.results import CheckResult, ErrorClass, Status
 
 ROOT = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": "", "autocommit": True}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -145,26 +138,6 @@ async def test_slow_query_times_out(scratch: Scratch) -> None:
     assert result.status is Status.DOWN
     assert result.error is ErrorClass.TIMEOUT
     assert result.message == "timed out after 1s during query"
-
-
-async def test_silent_server_times_out_during_connect() -> None:
-    held: list[asyncio.StreamWriter] = []
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-        await reader.read()
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        result = await run({"url": f"mysql://root@127.0.0.1:{port}/"}, timeout=0.5)
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
-    assert result.error is ErrorClass.TIMEOUT
-    assert result.message == "timed out after 500ms during connect"
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +12,12 @@ import pydantic
 import pytest
 from psycopg import sql
 
+from tests.conftest import free_port
 from warden.probes import ProbeDeps
 from warden.probes.postgres import PostgresConfig, PostgresProbe, classify
 from warden.results import CheckResult, ErrorClass, Status
 
 PG = "postgresql://postgres@127.0.0.1:5432"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def run(config: dict[str, Any], timeout: float = 10.0) -> CheckResult:
@@ -122,30 +115,6 @@ async def test_slow_query_times_out_and_says_where(db_url: str) -> None:
     assert result.status is Status.DOWN
     assert result.error is ErrorClass.TIMEOUT
     assert result.message == "timed out after 1s during query"
-
-
-@pytest.fixture
-async def silent_port() -> AsyncIterator[int]:
-    """A TCP server that accepts and never says a word."""
-    held: list[asyncio.StreamWriter] = []
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-        await reader.read()
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    yield int(server.sockets[0].getsockname()[1])
-    for writer in held:
-        writer.close()
-    server.close()
-    await server.wait_closed()
-
-
-async def test_silent_server_times_out_during_connect(silent_port: int) -> None:
-    result = await run({"url": f"postgresql://u@127.0.0.1:{silent_port}/db"}, timeout=0.5)
-    assert result.status is Status.DOWN
-    assert result.error is ErrorClass.TIMEOUT
-    assert result.message == "timed out after 500ms during connect"
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,18 +10,13 @@ import aio_pika
 import pydantic
 import pytest
 
+from tests.conftest import free_port
 from warden.probes import ProbeDeps
 from warden.probes.rabbitmq import RabbitmqConfig, RabbitmqProbe, connection_vhost
 from warden.results import CheckResult, ErrorClass, Status
 
 URL = "amqp://guest:guest@127.0.0.1:5672/"
 DEPTH = 5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -112,26 +105,6 @@ async def test_failures(url: str, extra: dict[str, Any], error: ErrorClass, need
     assert result.error is error, result.message
     assert needle in result.message
     assert "not-guest" not in result.message
-
-
-async def test_silent_server_times_out() -> None:
-    held: list[asyncio.StreamWriter] = []
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-        await reader.read()
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        result = await run({"url": f"amqp://guest:guest@127.0.0.1:{port}/"}, timeout=0.5)
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
-    assert result.status is Status.DOWN
-    assert result.error is ErrorClass.TIMEOUT, result.message
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,17 +12,12 @@ import pytest
 import redis.asyncio
 import redis.exceptions
 
+from tests.conftest import free_port
 from warden.probes import ProbeDeps
 from warden.probes.redis import RedisConfig, RedisProbe, classify
 from warden.results import CheckResult, ErrorClass, Status
 
 URL = "redis://127.0.0.1:6379/0"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -134,26 +127,6 @@ async def test_refused() -> None:
     assert result.status is Status.DOWN
     assert result.error is ErrorClass.REFUSED
     assert result.message.startswith("connect: ")
-
-
-async def test_silent_server_times_out() -> None:
-    held: list[asyncio.StreamWriter] = []
-
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
-        await reader.read()
-
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        result = await run({"url": f"redis://127.0.0.1:{port}/0"}, timeout=0.5)
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await server.wait_closed()
-    assert result.status is Status.DOWN
-    assert result.error is ErrorClass.TIMEOUT
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -13,17 +12,12 @@ import pydantic
 import pytest
 import trustme
 
+from tests.conftest import free_port
 from warden.probes import ProbeDeps
 from warden.probes.tcp import TcpConfig, TcpProbe
 from warden.results import CheckResult, ErrorClass, Status
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

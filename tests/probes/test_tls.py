@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ import pydantic
 import pytest
 import trustme
 
+from tests.conftest import free_port
 from warden.engine.clock import FakeClock, SystemClock
 from warden.probes import ProbeDeps
 from warden.probes.tls import TlsConfig, TlsProbe
@@ -21,12 +21,6 @@ from warden.results import CheckResult, ErrorClass, Status
 
 NOW = dt.datetime.now(dt.UTC)
 Serve = Callable[..., Awaitable[int]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
