@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from warden.cli._common import EXIT_INPUT, EXIT_PROBLEM, fail, handle_errors, stderr, stdout
+from warden.cli._common import (
+    EXIT_INPUT,
+    EXIT_PROBLEM,
+    JsonOption,
+    fail,
+    handle_errors,
+    stderr,
+    stdout,
+    write_json,
+)
 
 if TYPE_CHECKING:
     from warden.audit import AuditOptions, AuditReport
@@ -31,7 +40,7 @@ _SCHEMES = {
     "redis": ("redis://", "rediss://", "unix://"),
 }
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON (schema warden.audit/v1).")]
+
 Markdown = Annotated[bool, typer.Option("--markdown", help="Print Markdown for a ticket or PR.")]
 FailOn = Annotated[
     str | None,
@@ -108,9 +117,7 @@ def _run(
 
 def _print(report: AuditReport, json_out: bool, md_out: bool) -> None:
     if json_out:
-        from warden.report.jsonout import dumps
-
-        sys.stdout.write(dumps("audit", report.payload()) + "\n")
+        write_json("audit", report.payload())
     elif md_out:
         from warden.audit._render import to_markdown
 
@@ -133,7 +140,7 @@ def _options(timeout: float, thresholds: list[str] | None, **kw: object) -> Audi
 @handle_errors
 def web(
     url: Annotated[str, typer.Argument(help="Page to audit (http:// or https://).")],
-    json_out: Json = False,
+    json_out: JsonOption = False,
     markdown: Markdown = False,
     fail_on: FailOn = None,
     timeout: Timeout = 10.0,
@@ -150,7 +157,7 @@ def web(
 @handle_errors
 def tls(
     endpoint: Annotated[str, typer.Argument(help="HOST[:PORT] (port 443 by default).")],
-    json_out: Json = False,
+    json_out: JsonOption = False,
     markdown: Markdown = False,
     fail_on: FailOn = None,
     timeout: Timeout = 10.0,
@@ -169,7 +176,7 @@ def tls(
 @handle_errors
 def postgres(
     url: Annotated[str, typer.Argument(help="postgresql://user:pass@host:port/db")],
-    json_out: Json = False,
+    json_out: JsonOption = False,
     markdown: Markdown = False,
     fail_on: FailOn = None,
     timeout: Timeout = 10.0,
@@ -196,7 +203,7 @@ def postgres(
 @handle_errors
 def mysql(
     url: Annotated[str, typer.Argument(help="mysql://user:pass@host:port/db")],
-    json_out: Json = False,
+    json_out: JsonOption = False,
     markdown: Markdown = False,
     fail_on: FailOn = None,
     timeout: Timeout = 10.0,
@@ -210,7 +217,7 @@ def mysql(
 @handle_errors
 def redis(
     url: Annotated[str, typer.Argument(help="redis://[:password@]host:port/db")],
-    json_out: Json = False,
+    json_out: JsonOption = False,
     markdown: Markdown = False,
     fail_on: FailOn = None,
     timeout: Timeout = 10.0,

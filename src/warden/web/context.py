@@ -7,8 +7,6 @@ turns bad input into a 400 with that shape, never a 500.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import enum
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -54,23 +52,8 @@ def error(status: int, message: str, headers: Mapping[str, str] | None = None) -
     )
 
 
-def plain(value: Any) -> Any:
-    """JSON-ready data; int enums (``Status``, ``Role``) become their lowercase names."""
-    if isinstance(value, enum.IntEnum):
-        return value.name.lower()
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return to_jsonable(value)
-
-
 def json(payload: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(plain(payload), status_code=status)
+    return JSONResponse(to_jsonable(payload), status_code=status)
 
 
 def bad(message: str) -> HTTPException:
