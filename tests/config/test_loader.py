@@ -190,3 +190,18 @@ def test_yaml_lines_are_recorded() -> None:
 
 def test_two_documents_are_refused() -> None:
     assert any("only one YAML document" in i for i in issues_of("a: 1\n---\nb: 2\n"))
+
+
+def test_loading_a_config_imports_no_driver() -> None:
+    """``warden validate`` stays fast: drivers are imported when a check first runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from warden.config import parse_config; "
+        "parse_config('monitors: []', 'w.yaml', {}); "
+        "print([m for m in ('psycopg', 'redis', 'aio_pika', 'aiormq', 'aiomysql') "
+        "if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pydantic import ConfigDict, Field, model_validator
@@ -23,6 +23,9 @@ from warden.config._types import Duration, Secret, SecretUrl
 from warden.engine.clock import Clock
 from warden.errors import CollectorError
 from warden.results import Sample, describe_exception
+
+ErrorTypes = tuple[type[BaseException], ...]
+"""Exception classes a collector treats as "the service failed"."""
 
 
 class ServiceConfig(CollectorConfig):
@@ -97,7 +100,10 @@ def scrub(text: str, url: SecretUrl, password: str | None = None) -> str:
 class ServiceCollector(Collector[S], Generic[S, ConnT]):
     """A collector that keeps a connection of type ``ConnT`` open between collects."""
 
-    errors: ClassVar[tuple[type[BaseException], ...]] = (OSError,)
+    def error_types(self) -> ErrorTypes:
+        """Exceptions that mean "the service failed" (a driver's are imported on first use)."""
+        return (OSError,)
+
     """Exceptions of the client library that mean "cannot reach or read the service"."""
 
     def __init__(self, name: str, config: S, clock: Clock) -> None:
@@ -143,7 +149,7 @@ class ServiceCollector(Collector[S], Generic[S, ConnT]):
             except TimeoutError as exc:
                 await self._drop()
                 raise self._error(f"no answer within {self.config.timeout:g}s") from exc
-            except self.errors as exc:
+            except self.error_types() as exc:
                 await self._drop()
                 if fresh:
                     raise self._error(describe_exception(exc)) from exc

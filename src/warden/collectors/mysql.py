@@ -7,17 +7,29 @@ account can run it (no privilege is needed to read global status).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import aiomysql
 from pydantic import Field, field_validator
 
+from warden._lazy import lazy_module
 from warden.collectors._base import register
-from warden.collectors._common import Point, ServiceCollector, ServiceConfig, percent, ratio
+from warden.collectors._common import (
+    ErrorTypes,
+    Point,
+    ServiceCollector,
+    ServiceConfig,
+    percent,
+    ratio,
+)
 from warden.collectors._common import to_samples as _to_samples
 from warden.config._types import SecretUrl
 from warden.results import Sample
+
+if TYPE_CHECKING:
+    import aiomysql
+else:
+    aiomysql = lazy_module("aiomysql")
 
 _GAUGES = {
     "threads_connected": "mysql_threads_connected",
@@ -105,7 +117,9 @@ class MysqlCollector(ServiceCollector[MysqlCollectorConfig, Any]):
 
     type = "mysql"
     config_model = MysqlCollectorConfig
-    errors = (aiomysql.Error, OSError)
+
+    def error_types(self) -> ErrorTypes:
+        return (aiomysql.Error, OSError)
 
     @property
     def url(self) -> SecretUrl:

@@ -9,16 +9,31 @@ autocommit mode, so each query sees fresh statistics. Any role can run it; a rol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import psycopg
-from psycopg.rows import TupleRow
 from pydantic import Field, field_validator
 
+from warden._lazy import lazy_module
 from warden.collectors._base import register
-from warden.collectors._common import Point, ServiceCollector, ServiceConfig, percent, ratio
+from warden.collectors._common import (
+    ErrorTypes,
+    Point,
+    ServiceCollector,
+    ServiceConfig,
+    percent,
+    ratio,
+)
 from warden.collectors._common import to_samples as _to_samples
 from warden.config._types import SecretUrl
 from warden.results import Sample
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
+
+    Conn = psycopg.AsyncConnection[TupleRow]
+else:
+    psycopg = lazy_module("psycopg")
 
 CONNECTION_STATES = (
     "active",
@@ -166,8 +181,6 @@ SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
             ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8
 """
 
-Conn = psycopg.AsyncConnection[TupleRow]
-
 
 async def read_stats(conn: Conn, databases: list[str]) -> PostgresStats:
     """Run the collector's queries on ``conn``."""
@@ -223,12 +236,14 @@ def _opt_float(v: object) -> float | None:
 
 
 @register
-class PostgresCollector(ServiceCollector[PostgresCollectorConfig, Conn]):
+class PostgresCollector(ServiceCollector[PostgresCollectorConfig, "Conn"]):
     """Samples a PostgreSQL server's connections, activity and replication."""
 
     type = "postgres"
     config_model = PostgresCollectorConfig
-    errors = (psycopg.Error, OSError)
+
+    def error_types(self) -> ErrorTypes:
+        return (psycopg.Error, OSError)
 
     @property
     def url(self) -> SecretUrl:

@@ -19,18 +19,23 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-import aio_pika
-import aio_pika.exceptions
 from pydantic import Field, model_validator
 
+from warden._lazy import lazy_module
 from warden.collectors._base import register
-from warden.collectors._common import Point, ServiceCollector, ServiceConfig
+from warden.collectors._common import ErrorTypes, Point, ServiceCollector, ServiceConfig
 from warden.collectors._common import to_samples as _to_samples
 from warden.config._types import SecretUrl
 from warden.results import Sample
+
+if TYPE_CHECKING:
+    import aio_pika
+    import aio_pika.exceptions
+else:
+    aio_pika = lazy_module("aio_pika")
 
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 """A management API reply larger than this is refused (tens of thousands of queues fit)."""
@@ -251,7 +256,9 @@ class RabbitmqCollector(ServiceCollector[RabbitmqCollectorConfig, QueueSource]):
 
     type = "rabbitmq"
     config_model = RabbitmqCollectorConfig
-    errors = (aio_pika.exceptions.AMQPError, OSError, ApiReplyError)
+
+    def error_types(self) -> ErrorTypes:
+        return (aio_pika.exceptions.AMQPError, OSError, ApiReplyError)
 
     @property
     def url(self) -> SecretUrl:

@@ -7,19 +7,30 @@ than 7.0, whose ``INFO`` lacks it). Needs no rights beyond ``INFO`` (ACL ``+info
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis.asyncio as aioredis
 from pydantic import Field, field_validator
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, ResponseError
 
+from warden._lazy import lazy_module
 from warden.collectors._base import register
-from warden.collectors._common import Point, ServiceCollector, ServiceConfig, percent, ratio
+from warden.collectors._common import (
+    ErrorTypes,
+    Point,
+    ServiceCollector,
+    ServiceConfig,
+    percent,
+    ratio,
+)
 from warden.collectors._common import to_samples as _to_samples
 from warden.config._types import SecretUrl
 from warden.results import Sample
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio as aioredis
+else:
+    redis = lazy_module("redis")
+    aioredis = lazy_module("redis.asyncio")
 
 _COUNTERS = {
     "evicted_keys": "redis_evicted_keys_total",
@@ -115,7 +126,9 @@ class RedisCollector(ServiceCollector[RedisCollectorConfig, "aioredis.Redis"]):
 
     type = "redis"
     config_model = RedisCollectorConfig
-    errors = (RedisError, OSError)
+
+    def error_types(self) -> ErrorTypes:
+        return (redis.exceptions.RedisError, OSError)
 
     @property
     def url(self) -> SecretUrl:
@@ -128,7 +141,9 @@ class RedisCollector(ServiceCollector[RedisCollectorConfig, "aioredis.Redis"]):
             self.full_url(),
             socket_timeout=self.config.timeout,
             socket_connect_timeout=self.config.timeout,
-            retry=Retry(NoBackoff(), 0),  # the collector reconnects on its own
+            retry=redis.asyncio.retry.Retry(
+                redis.backoff.NoBackoff(), 0
+            ),  # the collector reconnects on its own
         )
 
     async def disconnect(self, conn: aioredis.Redis) -> None:
@@ -142,6 +157,6 @@ class RedisCollector(ServiceCollector[RedisCollectorConfig, "aioredis.Redis"]):
                 reply: Mapping[Any, Any] = await conn.config_get("maxclients")
                 values = {k.decode() if isinstance(k, bytes) else k: v for k, v in reply.items()}
                 maxclients = _number(values.get("maxclients"))
-            except ResponseError:  # CONFIG disabled or renamed
+            except redis.exceptions.ResponseError:  # CONFIG disabled or renamed
                 maxclients = None
         return _to_samples(self, redis_points(info, maxclients), now)

@@ -8,17 +8,22 @@ value failing ``expect`` is ``assertion``. The URL is ``mysql://user:pass@host:3
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
-import aiomysql
 from pydantic import field_validator
 
+from warden._lazy import lazy_module
 from warden.config._types import SecretUrl
 from warden.probes._base import Probe, register
 from warden.probes._fields import DatabaseConfig, judge_value
 from warden.probes._net import Stopwatch, Verdict, down, run_check, up
 from warden.results import CheckResult, ErrorClass
+
+if TYPE_CHECKING:
+    import aiomysql
+else:
+    aiomysql = lazy_module("aiomysql")
 
 _AUTH_ERRORS = {1044, 1045, 1049, 1698, 1251, 1130}
 """Access denied (to the server or the database), unknown database, host not allowed."""

@@ -8,14 +8,18 @@ the server rejects is ``error`` with its SQLSTATE; a value failing ``expect`` is
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import psycopg
-
+from warden._lazy import lazy_module
 from warden.probes._base import Probe, register
 from warden.probes._fields import DatabaseConfig, judge_value
 from warden.probes._net import Stopwatch, Verdict, close_quietly, down, run_check, up
 from warden.results import CheckResult, ErrorClass
+
+if TYPE_CHECKING:
+    import psycopg
+else:
+    psycopg = lazy_module("psycopg")
 
 # Phrases of libpq's connection errors (they carry no SQLSTATE), first match wins.
 _CONNECT_ERRORS: tuple[tuple[str, ErrorClass], ...] = (

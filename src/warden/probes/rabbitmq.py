@@ -8,17 +8,23 @@ is ``auth``; a queue that does not exist is ``assertion``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import unquote, urlsplit
 
-import aio_pika
-import aiormq.exceptions
 from pydantic import Field, model_validator
 
+from warden._lazy import lazy_module
 from warden.probes._base import Probe, register
 from warden.probes._fields import ServiceConfig
 from warden.probes._net import Stopwatch, Verdict, close_quietly, down, run_check, up
 from warden.results import CheckResult, ErrorClass, Status
+
+if TYPE_CHECKING:
+    import aio_pika
+    import aiormq.exceptions
+else:
+    aio_pika = lazy_module("aio_pika")
+    aiormq = lazy_module("aiormq")
 
 
 class RabbitmqConfig(ServiceConfig):

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import redis.asyncio
-import redis.exceptions
 from pydantic import Field, field_validator, model_validator
 
+from warden._lazy import lazy_module
 from warden.probes._base import Probe, register
 from warden.probes._fields import ServiceConfig, ValueExpect, judge_value
 from warden.probes._net import Stopwatch, Verdict, close_quietly, down, run_check
 from warden.results import CheckResult, ErrorClass
+
+if TYPE_CHECKING:
+    import redis.asyncio
+    import redis.exceptions
+else:
+    redis = lazy_module("redis")
 
 
 class RedisConfig(ServiceConfig):
