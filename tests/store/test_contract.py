@@ -135,3 +135,20 @@ def test_reopen_keeps_everything(tmp_path: Path) -> None:
 
 def test_size_is_reported(store: SqlStore) -> None:
     assert store.size_bytes() > 0
+
+
+def test_driver_errors_leave_the_store_as_store_errors(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from warden.errors import StoreError
+
+    s = open_store(f"sqlite:///{tmp_path}/w.db")
+    try:
+        with s.engine.begin() as conn:
+            conn.execute(text("DROP TABLE monitor_state"))
+        with pytest.raises(StoreError, match="store read failed"):
+            s.states()
+        with pytest.raises(StoreError, match="store write failed"):
+            s.write(states=[MonitorState("x", Status.UP, T0, T0)])
+    finally:
+        s.close()

@@ -190,7 +190,7 @@ class WardenConfig(ConfigModel):
         raise KeyError(name)
 
 
-def _one_of(kind: str, base: type[ConfigModel], types: list[str]) -> Any:
+def _one_of(kind: str, types: list[str]) -> Any:
     def check(self: Any) -> Any:
         given = [t for t in types if getattr(self, t) is not None]
         if len(given) != 1:
@@ -216,7 +216,7 @@ def build_model() -> type[WardenConfig]:
     monitor = create_model(
         "Monitor",
         __base__=MonitorBase,
-        __validators__={"_one_probe": _one_of("probe", MonitorBase, list(probe_fields))},
+        __validators__={"_one_probe": _one_of("probe", list(probe_fields))},
         **probe_fields,
     )
     coll_fields: dict[str, Any] = {
@@ -225,7 +225,7 @@ def build_model() -> type[WardenConfig]:
     collector = create_model(
         "Collector",
         __base__=CollectorBase,
-        __validators__={"_one_collector": _one_of("collector", CollectorBase, list(coll_fields))},
+        __validators__={"_one_collector": _one_of("collector", list(coll_fields))},
         **coll_fields,
     )
     root = create_model(

@@ -14,7 +14,7 @@ import heapq
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from warden import collectors as collector_pkg
@@ -90,7 +90,6 @@ class EngineStats:
     dropped: int = 0
     started: float = 0.0
     running: bool = False
-    flush_seconds: list[float] = field(default_factory=list)
 
 
 class App:

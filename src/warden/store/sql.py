@@ -7,12 +7,13 @@ process crash; set ``?synchronous=full`` in the URL for power-loss durability).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, select, text
@@ -81,7 +82,7 @@ class SqlStore:
         self.engine.dispose()
 
     def _load_ids(self) -> None:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             for row in conn.execute(select(s.monitors.c.id, s.monitors.c.name)):
                 self._monitor_ids[row.name] = row.id
                 self._monitor_names[row.id] = row.name
@@ -103,7 +104,7 @@ class SqlStore:
                 res = conn.execute(
                     s.monitors.insert().values(name=m.name, created_at=now, **values)
                 )
-                mid = int(res.inserted_primary_key[0])
+                mid = _inserted_id(res)
                 self._monitor_ids[m.name] = mid
                 self._monitor_names[mid] = m.name
 
@@ -111,7 +112,7 @@ class SqlStore:
         mid = self._monitor_ids.get(name)
         if mid is None:
             res = conn.execute(s.monitors.insert().values(name=name, type="", created_at=_now()))
-            mid = int(res.inserted_primary_key[0])  # type: ignore[index]
+            mid = _inserted_id(res)
             self._monitor_ids[name] = mid
             self._monitor_names[mid] = name
         return mid
@@ -196,7 +197,7 @@ class SqlStore:
     # -- reading -------------------------------------------------------------------------
 
     def states(self) -> list[MonitorState]:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(select(s.monitor_state)).all()
         out = []
         for r in rows:
@@ -218,7 +219,7 @@ class SqlStore:
         return out
 
     def heartbeats(self) -> dict[str, float]:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(select(s.heartbeats)).all()
         return {
             self._monitor_names[r.monitor_id]: r.last_ping
@@ -240,7 +241,7 @@ class SqlStore:
         )
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(query).all()
         return [
             CheckResult(
@@ -261,7 +262,7 @@ class SqlStore:
         mid = self._monitor_ids.get(monitor)
         if mid is None or until <= since:
             return Uptime()
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             raw_from = self._horizon(conn, "raw_horizon")
             minute_from = self._horizon(conn, "minute_horizon")
             total = Uptime()
@@ -311,7 +312,7 @@ class SqlStore:
         mid = self._monitor_ids.get(monitor)
         if mid is None:
             return dict.fromkeys(qs)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             raw_from = self._horizon(conn, "raw_horizon")
             if since >= raw_from:
                 t = s.check_results
@@ -344,7 +345,7 @@ class SqlStore:
             if key[0] == name and _labels_match(key[1], labels)
         ]
         out = []
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             for sid, lkey in wanted:
                 t = s.samples
                 pts = conn.execute(
@@ -356,7 +357,7 @@ class SqlStore:
         return out
 
     def size_bytes(self) -> int:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             if self.dialect == "sqlite":
                 pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
                 size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
@@ -575,11 +576,23 @@ class SqlStore:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _begin(self) -> Any:
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction; driver errors leave as StoreError (the boundary of the store)."""
         try:
-            return self.engine.begin()
-        except SQLAlchemyError as exc:  # pragma: no cover - engine.begin is lazy
-            raise StoreError(str(exc)) from exc
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store write failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A read-only connection; driver errors leave as StoreError."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store read failed: {exc.__class__.__name__}: {exc}") from exc
 
     def _horizon(self, conn: Connection, key: str, default: float | None = -math.inf) -> Any:
         value = conn.execute(select(s.meta.c.value).where(s.meta.c.key == key)).scalar()
@@ -621,6 +634,13 @@ def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
+
+
+def _inserted_id(result: Any) -> int:
+    """The primary key an INSERT just produced."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _labels_match(labels_key: str, wanted: Mapping[str, str] | None) -> bool:
