@@ -8,8 +8,18 @@ it needs fresh statistics (ANALYZE) and ignores TOAST and alignment padding insi
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from warden.audit._base import Check, Severity
 from warden.audit.postgres._facts import IndexStat, TableStat
+
+BLOAT_THRESHOLDS = {
+    "medium_bytes": 100 * 1024**2,
+    "high_bytes": 1024**3,
+    "min_ratio": 0.3,
+    "high_ratio": 0.5,
+}
+"""Defaults shared by the table and index bloat checks (each can be overridden per check)."""
 
 _PAGE_HEADER = 24
 _HEAP_TUPLE_HEADER = 24
@@ -42,3 +52,16 @@ def index_waste(ix: IndexStat, block_size: int) -> int | None:
     leaf = math.ceil(ix.reltuples * tuple_bytes / usable)
     expected = math.ceil(leaf * 1.02) + 1  # inner pages and the metapage
     return max(0, (ix.relpages - expected) * block_size)
+
+
+def grade_bloat(
+    check: Check[Any], waste: float | None, actual: int
+) -> tuple[Severity, float] | None:
+    """(severity, wasted share) when ``waste`` of ``actual`` bytes crosses the check's limits."""
+    if waste is None or not actual:
+        return None
+    ratio = waste / actual
+    if waste < check.limit("medium_bytes") or ratio < check.limit("min_ratio"):
+        return None
+    high = waste >= check.limit("high_bytes") and ratio >= check.limit("high_ratio")
+    return (Severity.HIGH if high else Severity.MEDIUM), ratio

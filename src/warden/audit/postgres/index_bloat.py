@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from warden.audit._base import Check, Finding, Severity, human_bytes
+from warden.audit._base import Check, Finding, human_bytes
 from warden.audit.postgres._advice import qualified
-from warden.audit.postgres._estimates import index_waste
+from warden.audit.postgres._estimates import BLOAT_THRESHOLDS, grade_bloat, index_waste
 from warden.audit.postgres._facts import PostgresFacts, register
 
 
@@ -14,27 +14,21 @@ from warden.audit.postgres._facts import PostgresFacts, register
 class IndexBloat(Check[PostgresFacts]):
     type = "pg.index_bloat"
     finding_ids = ("pg.index_bloat",)
-    thresholds = {
-        "medium_bytes": 100 * 1024**2,
-        "high_bytes": 1024**3,
-        "min_ratio": 0.3,
-        "high_ratio": 0.5,
-    }
+    thresholds = BLOAT_THRESHOLDS
 
     def run(self, facts: PostgresFacts) -> Iterator[Finding]:
         block = int(facts.setting("block_size") or 8192)
         for ix in facts.indexes:
             waste = index_waste(ix, block) if ix.valid else None
             actual = ix.relpages * block
-            if waste is None or not actual:
+            graded = grade_bloat(self, waste, actual)
+            if graded is None:
                 continue
-            ratio = waste / actual
-            if waste < self.limit("medium_bytes") or ratio < self.limit("min_ratio"):
-                continue
-            high = waste >= self.limit("high_bytes") and ratio >= self.limit("high_ratio")
+            severity, ratio = graded
+            assert waste is not None
             yield self.finding(
                 "pg.index_bloat",
-                Severity.HIGH if high else Severity.MEDIUM,
+                severity,
                 f"index {ix.qualified}",
                 f"index {ix.qualified} is about {ratio:.0%} bloat",
                 f"estimated {human_bytes(waste)} wasted of {human_bytes(actual)} "
