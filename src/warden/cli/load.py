@@ -284,69 +284,11 @@ def _save(result: RunResult, config: Path | None) -> None:
     )
 
 
-@app.command("run")
-@handle_errors
-def run(
-    scenario: Annotated[str, typer.Argument(help="Scenario file (YAML) or a URL.")],
-    rate: Rate = None,
-    vus: Vus = None,
-    duration: DurationOpt = None,
-    peak: Peak = None,
-    think: Think = None,
-    method: Method = None,
-    header: Headers = None,
-    body: Body = None,
-    max_requests: MaxRequests = None,
-    timeout: Timeout = None,
-    connections: Connections = None,
-    workers: Workers = None,
-    threshold: Thresholds = None,
-    abort_on_fail: AbortOnFail = False,
-    window: Window = None,
-    allow_remote: AllowRemote = False,
-    insecure: Insecure = False,
-    database: Databases = None,
-    name: Name = None,
-    html: Html = None,
-    save: Save = False,
-    monitor: Monitor = True,
-    config: ConfigOption = None,
-    json_out: JsonOption = False,
-) -> None:
-    """Run a scenario file (its own stages or preset), or a constant load against one URL."""
-    _execute(
-        scenario,
-        None,
-        thresholds=threshold,
-        abort_on_fail=abort_on_fail,
-        json_out=json_out,
-        html=html,
-        save=save,
-        monitor=monitor,
-        config=config,
-        rate=rate,
-        vus=vus,
-        duration=duration,
-        peak=peak,
-        think=think,
-        method=method,
-        header=header,
-        body=body,
-        max_requests=max_requests,
-        timeout=timeout,
-        connections=connections,
-        workers=workers,
-        window=window,
-        allow_remote=allow_remote,
-        insecure=insecure,
-        databases=database,
-        name=name,
-    )
+def _load_command(preset: str | None) -> Any:
+    """One command per preset, and ``run`` (preset None: the scenario's own stages)."""
 
-
-def _preset_command(preset: str) -> Any:
     def command(
-        target: Annotated[str, typer.Argument(help="URL, or a scenario file to shape.")],
+        target: Annotated[str, typer.Argument(help="URL, or a scenario file (YAML).")],
         rate: Rate = None,
         vus: Vus = None,
         duration: DurationOpt = None,
@@ -401,13 +343,15 @@ def _preset_command(preset: str) -> Any:
             name=name,
         )
 
-    command.__doc__ = PRESET_HELP[preset]
-    command.__name__ = preset
+    command.__doc__ = PRESET_HELP[preset] if preset else RUN_HELP
+    command.__name__ = preset or "run"
     return handle_errors(command)
 
 
+RUN_HELP = "Run a scenario file (its own stages or preset), or a constant load against one URL."
+app.command("run", help=RUN_HELP)(_load_command(None))
 for _preset, _help in PRESET_HELP.items():
-    app.command(_preset, help=_help)(_preset_command(_preset))
+    app.command(_preset, help=_help)(_load_command(_preset))
 
 
 @app.command("history")
