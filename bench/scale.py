@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from http_probe_cpu import measure_blackbox, target_server
 from warden.config import parse_config
 from warden.engine.app import App
+from warden.engine.wiring import build_services
 from warden.store import open_store
 
 MAX_MONITORS, MAX_DURATION = 50_000, 600
@@ -58,7 +59,8 @@ async def run(args: argparse.Namespace, url: str, db: Path) -> dict[str, float]:
     cfg = parse_config(config_text(url, args.monitors, args.interval, db), "bench.yaml", {})
     load_s = time.perf_counter() - t0
     store = open_store(f"sqlite:///{db}")
-    app = App(cfg, store)
+    services = build_services(cfg, store) if args.services else []
+    app = App(cfg, store, services=services)
     await app.start()
     warmup = min(args.interval, 10.0) + 2.0  # first checks are spread over min(interval, 10 s)
     await asyncio.sleep(warmup)
@@ -103,6 +105,11 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=30.0)
     parser.add_argument("--duration", type=float, default=90.0, help="measured seconds")
     parser.add_argument("--no-blackbox", action="store_true")
+    parser.add_argument(
+        "--services",
+        action="store_true",
+        help="also run what warden up runs beside checks (alert evaluation, built-in rules)",
+    )
     args = parser.parse_args()
     args.monitors = max(1, min(args.monitors, MAX_MONITORS))
     args.duration = max(5.0, min(args.duration, MAX_DURATION))
@@ -114,6 +121,7 @@ def main() -> None:
             print(
                 f"{args.monitors:,} http monitors every {args.interval:g}s against {server}; "
                 f"measuring {args.duration:g}s after warm-up"
+                f"{', with alerting' if args.services else ''}"
             )
             m = uvloop.run(run(args, url, tmp / "warden.db"))
             expected = args.monitors / args.interval

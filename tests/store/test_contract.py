@@ -152,3 +152,29 @@ def test_driver_errors_leave_the_store_as_store_errors(tmp_path: Path) -> None:
             s.write(states=[MonitorState("x", Status.UP, T0, T0)])
     finally:
         s.close()
+
+
+def test_batched_reads_match_per_monitor_reads(store: SqlStore) -> None:
+    rows = [
+        result(f"m{i % 3}", T0 + i, Status.DOWN if i % 4 == 0 else Status.UP) for i in range(60)
+    ]
+    store.write(rows)
+    batched = store.results_in(T0 + 10, T0 + 50)
+    uptimes = store.uptimes(T0 + 10, T0 + 50)
+    for name in ("m0", "m1", "m2"):
+        one = store.results(name, T0 + 10, T0 + 50)
+        assert [r.time for r in batched[name]] == sorted(r.time for r in one)
+        assert batched[name][0].phases == one[-1].phases
+        assert uptimes[name] == store.uptime(name, T0 + 10, T0 + 50)
+    assert sum(u.total for u in uptimes.values()) == 40
+
+
+def test_uptimes_fall_back_to_rollups_where_raw_is_gone(store: SqlStore) -> None:
+    store.write(
+        [result("m", T0 + i * 10, Status.DOWN if i % 5 == 0 else Status.UP) for i in range(360)]
+    )
+    now = T0 + 3 * 3600
+    store.rollup(now)
+    store.prune(now, raw=3600, minute=86400, hour=400 * 86400)
+    assert store.uptimes(T0, T0 + 3600)["m"] == store.uptime("m", T0, T0 + 3600)
+    assert store.uptimes(T0, T0 + 3600)["m"].total == 360

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from warden.alerting.config import AlertRule
-from warden.alerting.model import Alert, AlertState, Observation, Transition, fingerprint, step
+from warden.alerting.model import Alert, AlertState, Observation, Transition, step
 from warden.alerting.rules import EvalContext, evaluate_rule
 
 log = logging.getLogger("warden.alerting")
@@ -85,8 +85,7 @@ class Evaluator:
                 seen.update(fp for fp, a in self.alerts.items() if a.rule == rule.name)
                 continue
             for obs in observations:
-                fp = fingerprint(obs.labels)
-                seen.add(fp)
+                seen.add(obs.fingerprint)
                 self._apply(rule.name, rule.severity, rule.for_, obs, ctx.now, changes, dirty)
         # instances whose rule or label set vanished (monitor removed, rule deleted) go inactive
         for fp, alert in list(self.alerts.items()):
@@ -116,7 +115,7 @@ class Evaluator:
         changes: list[Change],
         dirty: dict[str, Alert],
     ) -> None:
-        fp = fingerprint(obs.labels)
+        fp = obs.fingerprint
         prev = self.alerts.get(fp)
         new, transition = step(prev, obs, rule=rule, severity=severity, for_=for_, now=now)
         if new is None:

@@ -8,6 +8,7 @@ time, so it is tested without a loop; the evaluator persists what it returns.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -30,7 +31,13 @@ class Transition(enum.StrEnum):
 
 def fingerprint(labels: Mapping[str, str]) -> str:
     """A stable 16-hex-digit id of a label set (same labels, same alert)."""
-    text = json.dumps(dict(sorted(labels.items())), separators=(",", ":"))
+    return _fingerprint(tuple(sorted(labels.items())))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _fingerprint(items: tuple[tuple[str, str], ...]) -> str:
+    """Label sets recur every evaluation round: hash each one once."""
+    text = json.dumps(dict(items), separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -43,6 +50,10 @@ class Observation:
     value: float | None = None
     since: float | None = None  # when the condition became true, if known (e.g. down since)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fingerprint", fingerprint(self.labels))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +85,7 @@ def step(
     now: float,
 ) -> tuple[Alert | None, Transition | None]:
     """The next state of one alert instance, and the transition taken (if any)."""
-    fp = fingerprint(obs.labels)
+    fp = obs.fingerprint
     state = prev.state if prev is not None else AlertState.INACTIVE
     if not obs.active:
         if state is AlertState.FIRING:

@@ -8,12 +8,13 @@ p99 and forecast (least-squares line projected ``horizon`` ahead).
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import itertools
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warden.alerting.config import (
     AlertRule,
@@ -24,8 +25,8 @@ from warden.alerting.config import (
 )
 from warden.alerting.model import Observation
 from warden.config.schema import MonitorBase
-from warden.results import Status
-from warden.store.protocol import MonitorState, Store
+from warden.results import CheckResult, Status
+from warden.store.protocol import MonitorState, Store, Uptime
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -42,10 +43,38 @@ LAST_LIMIT = 20  # newest results read for agg "last" (a metric missing from fai
 
 @dataclass(frozen=True, slots=True)
 class EvalContext:
+    """What one evaluation round sees. Store reads are batched: one query per window for all
+    monitors, shared by every rule of the round that uses the same window."""
+
     now: float
     store: Store
     monitors: Sequence[MonitorBase]
     states: Mapping[str, MonitorState]
+    _results: dict[float, dict[str, list[CheckResult]]] = field(default_factory=dict)
+    _uptimes: dict[float, dict[str, Uptime]] = field(default_factory=dict)
+
+    def results(self, monitor: str, window: float) -> list[CheckResult]:
+        """Raw results of ``monitor`` in the last ``window`` seconds, oldest first.
+
+        Each row is read once per round: a wider window than read so far fetches only the
+        older span and puts it in front; a narrower one is the tail of the same list.
+        """
+        read = max(self._results, default=0.0)
+        if window > read:
+            older = self.store.results_in(self.now - window, self.now - read if read else self.now)
+            rows = self._results.pop(read, {})
+            for name, extra in older.items():
+                rows[name] = extra + rows.get(name, [])
+            self._results[window] = rows
+            read = window
+        found = self._results[read].get(monitor, [])
+        since = self.now - window
+        return found[bisect.bisect_left(found, since, key=lambda r: r.time) :]
+
+    def uptime(self, monitor: str, window: float) -> Uptime:
+        if window not in self._uptimes:
+            self._uptimes[window] = self.store.uptimes(self.now - window, self.now)
+        return self._uptimes[window].get(monitor, Uptime())
 
 
 class _Fill(dict[str, str]):
@@ -162,15 +191,16 @@ def eval_check(rule: AlertRule, cond: CheckCondition, ctx: EvalContext) -> list[
     for m in select_monitors(ctx.monitors, cond.monitors, cond.group):
         if cond.value == "down" and cond.agg in ("ratio", "avg"):
             # the fraction of failed checks from exact counts, without reading every row
-            up = ctx.store.uptime(m.name, ctx.now - cond.window, ctx.now)
+            up = ctx.uptime(m.name, cond.window)
             value = up.down / up.total if up.total else None
             active = value is not None and OPS[cond.op](value, cond.threshold)
             out.append(_observation(rule, _monitor_labels(rule, m), active, value, None))
             continue
-        limit = LAST_LIMIT if cond.agg == "last" else None
-        results = ctx.store.results(m.name, ctx.now - cond.window, ctx.now, limit)
+        results = ctx.results(m.name, cond.window)
+        if cond.agg == "last":
+            results = results[-LAST_LIMIT:]
         points: list[tuple[float, float]] = []
-        for r in reversed(results):
+        for r in results:
             if cond.value == "latency":
                 points.append((r.time, r.latency))
             elif cond.value == "down":
@@ -212,8 +242,7 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
 def eval_flapping(rule: AlertRule, cond: FlappingCondition, ctx: EvalContext) -> list[Observation]:
     out = []
     for m in select_monitors(ctx.monitors, cond.monitors, cond.group):
-        results = ctx.store.results(m.name, ctx.now - cond.window, ctx.now)
-        downs = [r.status is Status.DOWN for r in reversed(results)]
+        downs = [r.status is Status.DOWN for r in ctx.results(m.name, cond.window)]
         changes = sum(1 for a, b in itertools.pairwise(downs) if a != b)
         active = changes >= cond.changes
         out.append(_observation(rule, _monitor_labels(rule, m), active, float(changes), None))

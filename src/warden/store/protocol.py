@@ -88,6 +88,12 @@ class Store(Protocol):
     ) -> list[CheckResult]:
         """Raw results of ``monitor`` in ``[since, until)``, newest first."""
 
+    def results_in(self, since: float, until: float) -> dict[str, list[CheckResult]]:
+        """Raw results of every monitor in ``[since, until)``, oldest first (one query)."""
+
+    def uptimes(self, since: float, until: float) -> dict[str, Uptime]:
+        """``uptime`` of every monitor that has checks in ``[since, until)``."""
+
     def uptime(self, monitor: str, since: float, until: float) -> Uptime:
         """Check counts in ``[since, until)`` from raw results, then rollups where raw is gone."""
 

@@ -243,20 +243,48 @@ class SqlStore:
             query = query.limit(limit)
         with self._connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            CheckResult(
-                monitor=monitor,
-                status=Status(r.status),
-                latency=r.latency,
-                time=r.ts,
-                message=r.message or "",
-                error=_error(r.error),
-                phases={p: getattr(r, p) for p in PHASES if getattr(r, p) is not None},
-                metrics=json.loads(r.metrics) if r.metrics else {},
-                attempt=r.attempt,
-            )
-            for r in rows
-        ]
+        return [_to_result(monitor, r) for r in rows]
+
+    def results_in(self, since: float, until: float) -> dict[str, list[CheckResult]]:
+        """Raw results of every monitor in ``[since, until)``, oldest first, in one range scan."""
+        t = s.check_results
+        query = select(t).where(t.c.ts >= since, t.c.ts < until).order_by(t.c.ts)
+        out: dict[str, list[CheckResult]] = {}
+        with self._connect() as conn:
+            for r in conn.execute(query):
+                name = self._monitor_names.get(r.monitor_id)
+                if name is not None:
+                    out.setdefault(name, []).append(_to_result(name, r))
+        return out
+
+    def uptimes(self, since: float, until: float) -> dict[str, Uptime]:
+        """``uptime`` of every monitor over one range: one GROUP BY where raw results cover it."""
+        with self._connect() as conn:
+            raw_from = self._horizon(conn, "raw_horizon")
+            if since < raw_from:  # part of the range is only in rollups: per monitor
+                names = list(self._monitor_ids)
+            else:
+                t = s.check_results
+                rows = conn.execute(
+                    select(t.c.monitor_id, t.c.status, func.count())
+                    .where(t.c.ts >= since, t.c.ts < until)
+                    .group_by(t.c.monitor_id, t.c.status)
+                ).all()
+                counts: dict[str, dict[Status, int]] = {}
+                for mid, status, n in rows:
+                    name = self._monitor_names.get(mid)
+                    if name is not None:
+                        counts.setdefault(name, {})[Status(status)] = int(n)
+                return {
+                    name: Uptime(
+                        sum(c.values()),
+                        c.get(Status.UP, 0),
+                        c.get(Status.DEGRADED, 0),
+                        c.get(Status.DOWN, 0),
+                    )
+                    for name, c in counts.items()
+                }
+        return {name: self.uptime(name, since, until) for name in names}
 
     def uptime(self, monitor: str, since: float, until: float) -> Uptime:
         mid = self._monitor_ids.get(monitor)
@@ -634,6 +662,26 @@ def _sqlite_pragmas(engine: Engine, synchronous: str) -> None:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
+
+
+_STATUS = tuple(Status)  # row value -> Status without Enum.__call__ (hot in batched reads)
+_ERRORS = {e.value: e for e in ErrorClass}
+
+
+def _to_result(monitor: str, row: Any) -> CheckResult:
+    """A ``check_results`` row (all columns, table order) as a CheckResult."""
+    (_, _, ts, status, latency, error, message, *phase_values, metrics, attempt) = row
+    return CheckResult(
+        monitor=monitor,
+        status=_STATUS[status],
+        latency=latency,
+        time=ts,
+        message=message or "",
+        error=_ERRORS.get(error, ErrorClass.ERROR),
+        phases={p: v for p, v in zip(PHASES, phase_values, strict=True) if v is not None},
+        metrics=json.loads(metrics) if metrics else {},
+        attempt=attempt,
+    )
 
 
 def _inserted_id(result: Any) -> int:
