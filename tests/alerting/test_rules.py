@@ -159,3 +159,36 @@ def test_backup_older_than_rpo(store: SqlStore) -> None:
         o.labels["backup"]: o.active for o in evaluate_rule(rule, EvalContext(NOW, store, [], {}))
     }
     assert found == {"pg": True, "files": False}
+
+
+def test_last_reads_the_newest_result_carrying_the_value_over_a_day(store: SqlStore) -> None:
+    ok = [
+        CheckResult("tls", Status.UP, 0.1, NOW - 80000 + i * 600, metrics={"cert_days_left": d})
+        for i, d in enumerate([30.0, 20.0, 6.0])
+    ]
+    failed = [CheckResult("tls", Status.DOWN, 5.0, NOW - 300 + i * 60) for i in range(3)]
+    store.write([*ok, *failed])  # the newest checks failed and carry no certificate
+    store.write([CheckResult("web", Status.UP, 0.2, NOW - 60)])
+    rule = AlertRule.model_validate(
+        {
+            "name": "CertExpiry",
+            "check": {
+                "value": "cert_days_left",
+                "agg": "last",
+                "window": "1d",
+                "op": "<",
+                "threshold": 7,
+            },
+        }
+    )
+    ctx = EvalContext(NOW, store, [monitor("tls"), monitor("web")], {})
+    found = {o.labels["monitor"]: (o.active, o.value) for o in evaluate_rule(rule, ctx)}
+    assert found == {"tls": (True, 6.0), "web": (False, None)}
+    latency = AlertRule.model_validate(
+        {
+            "name": "Slow",
+            "check": {"value": "latency", "agg": "last", "window": "1d", "op": ">", "threshold": 1},
+        }
+    )
+    found = {o.labels["monitor"]: o.value for o in evaluate_rule(latency, ctx)}
+    assert found == {"tls": 5.0, "web": 0.2}

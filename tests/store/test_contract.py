@@ -178,3 +178,50 @@ def test_uptimes_fall_back_to_rollups_where_raw_is_gone(store: SqlStore) -> None
     store.prune(now, raw=3600, minute=86400, hour=400 * 86400)
     assert store.uptimes(T0, T0 + 3600)["m"] == store.uptime("m", T0, T0 + 3600)
     assert store.uptimes(T0, T0 + 3600)["m"].total == 360
+
+
+def test_latest_results_pick_the_newest_per_monitor(store: SqlStore) -> None:
+    store.write([result(f"m{i % 3}", T0 + i) for i in range(60)])
+    plain = [result("m3", T0 + i) for i in range(5)]
+    plain += [CheckResult("m3", Status.DOWN, 0.1, T0 + 5 + i) for i in range(3)]
+    store.write(plain)  # the newest three of m3 carry no metrics
+    newest = store.latest_results(T0, T0 + 50)
+    assert {n: r.time for n, r in newest.items()} == {
+        "m0": T0 + 48,
+        "m1": T0 + 49,
+        "m2": T0 + 47,
+        "m3": T0 + 7,
+    }
+    carrying = store.latest_results(T0, T0 + 50, "cert_days_left", depth=4)
+    assert carrying["m3"].time == T0 + 4
+    assert carrying["m0"].metrics == {"cert_days_left": 42.0}
+    shallow = store.latest_results(T0, T0 + 50, "cert_days_left", depth=3)
+    assert "m3" not in shallow  # not within its three newest
+    assert store.latest_results(T0, T0 + 50, "cert_days") == {}  # a prefix is not the metric
+    assert store.latest_results(T0 + 100, T0 + 200) == {}
+
+
+@pytest.mark.parametrize(
+    ("statuses", "changes"),
+    [
+        ("", None),
+        ("u", 0),
+        ("uuuu", 0),
+        ("udud", 3),
+        ("uddu", 2),
+        ("ugdg", 2),  # degraded counts as not down
+        ("dddd", 0),
+    ],
+)
+def test_status_changes_count_down_flips(
+    store: SqlStore, statuses: str, changes: int | None
+) -> None:
+    by_letter = {"u": Status.UP, "g": Status.DEGRADED, "d": Status.DOWN}
+    store.sync_monitors([MonitorInfo("m", "tcp", "default", "")])
+    store.write([result("m", T0 + 10 * i, by_letter[c]) for i, c in enumerate(statuses)])
+    store.write(
+        [result("other", T0 + 10 * i, Status.DOWN if i % 2 else Status.UP) for i in range(5)]
+    )
+    got = store.status_changes(T0, T0 + 1000)
+    assert got.get("m") == changes
+    assert got["other"] == 4

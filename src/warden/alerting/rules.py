@@ -52,6 +52,8 @@ class EvalContext:
     states: Mapping[str, MonitorState]
     _results: dict[float, dict[str, list[CheckResult]]] = field(default_factory=dict)
     _uptimes: dict[float, dict[str, Uptime]] = field(default_factory=dict)
+    _latest: dict[tuple[float, str | None], dict[str, CheckResult]] = field(default_factory=dict)
+    _changes: dict[float, dict[str, int]] = field(default_factory=dict)
 
     def results(self, monitor: str, window: float) -> list[CheckResult]:
         """Raw results of ``monitor`` in the last ``window`` seconds, oldest first.
@@ -75,6 +77,28 @@ class EvalContext:
         if window not in self._uptimes:
             self._uptimes[window] = self.store.uptimes(self.now - window, self.now)
         return self._uptimes[window].get(monitor, Uptime())
+
+    def latest(self, monitor: str, window: float, metric: str | None) -> list[CheckResult]:
+        """``monitor``'s newest result in the window (with ``metric``: the newest of its
+        ``LAST_LIMIT`` newest that carries it), as a list of at most one.
+
+        One query per window and metric for every monitor, by index: a day-long window costs
+        no more than a short one.
+        """
+        key = (window, metric)
+        if key not in self._latest:
+            self._latest[key] = self.store.latest_results(
+                self.now - window, self.now, metric, LAST_LIMIT
+            )
+        found = self._latest[key].get(monitor)
+        return [] if found is None else [found]
+
+    def status_changes(self, monitor: str, window: float) -> int:
+        """How often ``monitor`` switched between down and not down in the window (counted
+        by the store, one query per window for every monitor)."""
+        if window not in self._changes:
+            self._changes[window] = self.store.status_changes(self.now - window, self.now)
+        return self._changes[window].get(monitor, 0)
 
 
 class _Fill(dict[str, str]):
@@ -196,9 +220,11 @@ def eval_check(rule: AlertRule, cond: CheckCondition, ctx: EvalContext) -> list[
             active = value is not None and OPS[cond.op](value, cond.threshold)
             out.append(_observation(rule, _monitor_labels(rule, m), active, value, None))
             continue
-        results = ctx.results(m.name, cond.window)
         if cond.agg == "last":
-            results = results[-LAST_LIMIT:]
+            metric = None if cond.value in ("latency", "down") else cond.value
+            results = ctx.latest(m.name, cond.window, metric)
+        else:
+            results = ctx.results(m.name, cond.window)
         points: list[tuple[float, float]] = []
         for r in results:
             if cond.value == "latency":
@@ -242,8 +268,7 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
 def eval_flapping(rule: AlertRule, cond: FlappingCondition, ctx: EvalContext) -> list[Observation]:
     out = []
     for m in select_monitors(ctx.monitors, cond.monitors, cond.group):
-        downs = [r.status is Status.DOWN for r in ctx.results(m.name, cond.window)]
-        changes = sum(1 for a, b in itertools.pairwise(downs) if a != b)
+        changes = ctx.status_changes(m.name, cond.window)
         active = changes >= cond.changes
         out.append(_observation(rule, _monitor_labels(rule, m), active, float(changes), None))
     return out

@@ -91,6 +91,15 @@ class Store(Protocol):
     def results_in(self, since: float, until: float) -> dict[str, list[CheckResult]]:
         """Raw results of every monitor in ``[since, until)``, oldest first (one query)."""
 
+    def latest_results(
+        self, since: float, until: float, metric: str | None = None, depth: int = 20
+    ) -> dict[str, CheckResult]:
+        """Per monitor, its newest result in the range (with ``metric``: the newest of its
+        ``depth`` newest results that carries it)."""
+
+    def status_changes(self, since: float, until: float) -> dict[str, int]:
+        """Per monitor, how often its results switched between down and not down."""
+
     def uptimes(self, since: float, until: float) -> dict[str, Uptime]:
         """``uptime`` of every monitor that has checks in ``[since, until)``."""
 

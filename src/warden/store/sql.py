@@ -16,7 +16,18 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -256,6 +267,76 @@ class SqlStore:
                 if name is not None:
                     out.setdefault(name, []).append(_to_result(name, r))
         return out
+
+    def latest_results(
+        self, since: float, until: float, metric: str | None = None, depth: int = 20
+    ) -> dict[str, CheckResult]:
+        """Per monitor, its newest result in ``[since, until)``; with ``metric``, the newest of
+        its ``depth`` newest results that carries that metric (checks that fail often lack it).
+
+        One statement: per monitor, two short walks of the ``(monitor_id, ts)`` index run in
+        the database, so a day-long range costs what a minute does and only the chosen rows
+        travel to Python.
+        """
+        t, m = s.check_results, s.monitors
+        x, y = t.alias("x"), t.alias("y")
+        floor = (  # the time of the monitor's ``depth``-th newest result in the range
+            select(y.c.ts)
+            .where(y.c.monitor_id == m.c.id, y.c.ts >= since, y.c.ts < until)
+            .order_by(y.c.ts.desc())
+            .limit(1)
+            .offset(max(0, depth - 1))
+            .scalar_subquery()
+        )
+        # the floor is computed once per monitor, so it bounds the index range below
+        per_monitor = select(
+            m.c.id.label("mid"), func.coalesce(floor, since).label("lo")
+        ).subquery()
+        pick = select(x.c.id).where(
+            x.c.monitor_id == per_monitor.c.mid, x.c.ts >= per_monitor.c.lo, x.c.ts < until
+        )
+        if metric is not None:
+            escaped = metric.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pick = pick.where(x.c.metrics.like(f'%"{escaped}"%', escape="\\"))
+        newest = pick.order_by(x.c.ts.desc()).limit(1).scalar_subquery()
+        query = select(t).where(t.c.id.in_(select(newest).select_from(per_monitor)))
+        out: dict[str, CheckResult] = {}
+        with self._connect() as conn:
+            for r in conn.execute(query):
+                name = self._monitor_names.get(r.monitor_id)
+                if name is None:
+                    continue
+                got = _to_result(name, r)
+                if metric is None or metric in got.metrics:
+                    out[name] = got
+        return out
+
+    def status_changes(self, since: float, until: float) -> dict[str, int]:
+        """How often each monitor's results switched between down and not down in the range.
+
+        Counted by the database (``LAG`` over the monitor's results in time order), so no row
+        travels to Python; monitors without results in the range are absent.
+        """
+        t = s.check_results
+        down = case((t.c.status == int(Status.DOWN), 1), else_=0)
+        ordered = (
+            select(
+                t.c.monitor_id,
+                down.label("down"),
+                func.lag(down)
+                .over(partition_by=t.c.monitor_id, order_by=(t.c.ts, t.c.id))
+                .label("prev"),
+            )
+            .where(t.c.ts >= since, t.c.ts < until)
+            .subquery()
+        )
+        flips = case((ordered.c.prev.is_not(None) & (ordered.c.down != ordered.c.prev), 1), else_=0)
+        query = select(ordered.c.monitor_id, func.sum(flips)).group_by(ordered.c.monitor_id)
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            self._monitor_names[mid]: int(n or 0) for mid, n in rows if mid in self._monitor_names
+        }
 
     def uptimes(self, since: float, until: float) -> dict[str, Uptime]:
         """``uptime`` of every monitor over one range: one GROUP BY where raw results cover it."""
