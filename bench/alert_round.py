@@ -98,8 +98,7 @@ def main() -> None:
         written = fill(store, args.monitors, args.hours, args.interval, now)
         print(f"history: {written:,} results in {time.perf_counter() - t0:.1f} s", flush=True)
         states = {
-            m.name: MonitorState(m.name, Status.UP, now - 86400, now, 0, 0.05)
-            for m in cfg.monitors
+            m.name: MonitorState(m.name, Status.UP, now - 86400, now, 0, 0.05) for m in cfg.monitors
         }
         evaluator = Evaluator(build_rules(cfg))
         for r in range(args.rounds):

@@ -7,7 +7,9 @@ the real web app with uvicorn on 127.0.0.1 and measures over HTTP:
 
 - the overview: ``GET /`` plus the two API calls its page makes on load
   (``/api/v1/monitors?sparkline=true&limit=100`` and ``/api/v1/status``), cold and warm;
-- API calls (a fixed mix), p50/p95/p99 per endpoint and overall;
+- API calls (a fixed mix), p50/p95/p99 per endpoint and overall, SLOs included (one over
+  every monitor, one over a group of 500, a latency SLO over that group), with the first SLO
+  calls (cold: the whole history read once) timed apart;
 - optionally (``--browser``) the overview in headless Chromium until its table is live.
 
     .venv/bin/python bench/web_overview.py                      # 10,000 monitors, 30 days
@@ -195,7 +197,12 @@ class Server:
                         "tcp": {"host": f"10.0.{i // 250}.{i % 250}", "port": 443},
                     }
                     for i, name in enumerate(names)
-                ]
+                ],
+                "slos": [
+                    {"name": "all", "objective": 99.9},
+                    {"name": "team-3", "group": "team-3", "objective": 99.5},
+                    {"name": "team-3-fast", "group": "team-3", "objective": 99, "latency": 0.05},
+                ],
             }
         )
         store = open_store(f"sqlite:///{self.path}")
@@ -315,6 +322,8 @@ def main() -> None:
                 f"overview warm: median {statistics.median(warm) * 1000:.0f} ms, "
                 f"max {max(warm) * 1000:.0f} ms   (budget 1000 ms)"
             )
+            for path in ("/api/v1/slos", "/api/v1/slos/all", "/api/v1/slos/team-3-fast"):
+                print(f"{path} cold: {timed(client, path) * 1000:.0f} ms")
             rng = random.Random(7)
             names = monitor_names(args.monitors)
             mix = [
@@ -336,6 +345,8 @@ def main() -> None:
                     lambda: f"/api/v1/monitors/{rng.choice(names)}/history",
                 ),
                 ("status", lambda: "/api/v1/status"),
+                ("slos", lambda: "/api/v1/slos"),
+                ("slos/{name}", lambda: f"/api/v1/slos/{rng.choice(['all', 'team-3'])}"),
             ]
             per: dict[str, list[float]] = {label: [] for label, _ in mix}
             for i in range(args.requests):

@@ -59,3 +59,51 @@ async def test_incident_commands(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["incident", "show", "999", "-c", cfg])
     assert missing.exit_code == 2
     assert "no incident #999" in missing.stderr
+
+
+def test_declare_opens_an_incident_by_hand(tmp_path: Path) -> None:
+    cfg_path = tmp_path / "warden.yaml"
+    cfg_path.write_text(
+        f'store:\n  url: "sqlite:///{tmp_path}/w.db"\n'
+        "monitors:\n  - name: api\n    tcp: {host: 127.0.0.1, port: 9}\n",
+        encoding="utf-8",
+    )
+    cfg = str(cfg_path)
+    res = runner.invoke(
+        app,
+        [
+            "incident",
+            "declare",
+            "Checkout is slow",
+            "--severity",
+            "medium",
+            "-M",
+            "api",
+            "-m",
+            "users report 10 s page loads",
+            "--author",
+            "ann",
+            "-c",
+            cfg,
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.stderr
+    incident = json.loads(res.stdout)["incident"]
+    assert (incident["title"], incident["severity"], incident["status"]) == (
+        "Checkout is slow",
+        "medium",
+        "detected",
+    )
+    shown = json.loads(
+        runner.invoke(app, ["incident", "show", str(incident["id"]), "-c", cfg, "--json"]).stdout
+    )
+    assert "users report 10 s page loads" in [e["text"] for e in shown["timeline"]]
+    assert [a["labels"]["monitor"] for a in shown["alerts"]] == ["api"]
+    for bad, message in [
+        (["-M", "nope"], "no such monitor"),
+        (["--severity", "urgent"], "not one of"),
+    ]:
+        refused = runner.invoke(app, ["incident", "declare", "x", *bad, "-c", cfg])
+        assert refused.exit_code == 2
+        assert message in refused.stderr

@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.web.conftest import Site, monitors
+from warden.incidents.storage import IncidentRepository
 from warden.results import CheckResult, Status
 from warden.web.openapi import openapi_document
 from warden.web.users import Role
@@ -43,6 +44,8 @@ def fuzz_site(make_site: Callable[..., Site]) -> Site:
         ]
         + [CheckResult("db", Status.DOWN, 1.0, now - 60 * i, message="x") for i in range(30)]
     )
+    # incident #1 exists, so the write operations on /incidents/{id} can succeed, not only 404
+    IncidentRepository(site.store.engine).declare("db down", "high", "admin", now - 600, ["db"])
     return site
 
 

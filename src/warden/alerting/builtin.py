@@ -6,6 +6,7 @@ rule turns it off; ``alerting: {builtin_rules: false}`` turns the whole pack off
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from warden.alerting.config import AlertRule
@@ -127,3 +128,12 @@ _PACK: list[dict[str, Any]] = [
 
 def builtin_rules() -> list[AlertRule]:
     return [AlertRule.model_validate(r) for r in _PACK]
+
+
+def effective_rules(own: Sequence[AlertRule], builtin: bool) -> list[AlertRule]:
+    """The enabled rules of ``alerts:``, then the built-in ones no rule of that name replaces."""
+    names = {r.name for r in own}
+    rules = [r for r in own if r.enabled]
+    if builtin:
+        rules += [r for r in builtin_rules() if r.name not in names]
+    return rules

@@ -159,6 +159,9 @@ class MaintenanceConfig(ConfigModel):
     end: str | None = None
     cron: str | None = Field(None, description="Recurring: when each window opens.")
     duration: Duration | None = Field(None, description="Recurring: how long each window lasts.")
+    description: str = Field(
+        "", max_length=500, description="Shown on status pages that list the window (public)."
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> MaintenanceConfig:

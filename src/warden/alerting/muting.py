@@ -57,6 +57,22 @@ class MaintenanceWindow:
     def matches(self, labels: dict[str, str]) -> bool:
         return match_all(self.matchers, labels)
 
+    def occurrences(self, since: float, until: float, limit: int = 10) -> list[tuple[float, float]]:
+        """The (start, end) of the first ``limit`` openings that are open at some time in
+        [since, until), earliest first."""
+        if self.cron is None:
+            if self.start is None or self.end is None:
+                return []
+            return [(self.start, self.end)] if self.start < until and self.end > since else []
+        it = croniter(self.cron, dt.datetime.fromtimestamp(since - self.duration, dt.UTC))
+        out: list[tuple[float, float]] = []
+        while len(out) < limit:  # each opening after since - duration ends after since
+            opened = float(it.get_next(float))
+            if opened >= until:
+                break
+            out.append((opened, opened + self.duration))
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class Muting:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from warden.alerting.builtin import builtin_rules
+from warden.alerting.builtin import effective_rules
 from warden.alerting.config import SEVERITIES
 from warden.alerting.evaluator import Change, Evaluator, RuleSpec, from_config
 from warden.alerting.leader import Leadership
@@ -24,9 +24,10 @@ from warden.alerting.routing import GroupCommit, Route, plan
 from warden.alerting.rules import EvalContext
 from warden.alerting.slo import burn_rules
 from warden.alerting.storage import AlertRepository, GroupState, Silence
+from warden.config.references import check_references
 from warden.config.schema import WardenConfig
 from warden.engine.bus import StateChanged
-from warden.errors import ConfigError, ConfigIssue, StoreError
+from warden.errors import ConfigError, StoreError
 from warden.incidents.storage import IncidentRepository
 from warden.incidents.tracker import IncidentTracker
 from warden.notify.channels import REGISTRY, Channel
@@ -42,29 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("warden.alerting")
 
 
-def validate(config: WardenConfig, source: str = "warden.yaml") -> None:
-    """Cross-section checks: routes name known receivers, names are unique."""
-    issues = []
-    receivers = {r.name for r in config.receivers}
-    for i, r in enumerate(config.routes):
-        if r.receiver not in receivers:
-            known = ", ".join(sorted(receivers)) or "none defined"
-            issues.append(
-                ConfigIssue(
-                    source, None, f"routes[{i}].receiver", f"no receiver {r.receiver!r} ({known})"
-                )
-            )
-    seen: set[str] = set()
-    for i, rule in enumerate(config.alerts):
-        if rule.name in seen:
-            issues.append(
-                ConfigIssue(source, None, f"alerts[{i}].name", f"{rule.name!r} is used twice")
-            )
-        seen.add(rule.name)
-    if issues:
-        raise ConfigError(issues)
-
-
 def build_channels(config: WardenConfig) -> dict[str, dict[str, Channel]]:
     load_channels()
     out: dict[str, dict[str, Channel]] = {}
@@ -78,13 +56,9 @@ def build_channels(config: WardenConfig) -> dict[str, dict[str, Channel]]:
 
 
 def build_rules(config: WardenConfig) -> list[RuleSpec]:
-    own = [r for r in config.alerts if r.enabled]
-    names = {r.name for r in config.alerts}
     every = config.alerting.query_interval
-    rules = [from_config(r, every) for r in own]
-    if config.alerting.builtin_rules:
-        rules += [from_config(r, every) for r in builtin_rules() if r.name not in names]
-    return rules + burn_rules(config.slos, every)
+    own = effective_rules(config.alerts, config.alerting.builtin_rules)
+    return [from_config(r, every) for r in own] + burn_rules(config.slos, every)
 
 
 class AlertingService:
@@ -99,7 +73,7 @@ class AlertingService:
         backoff: Backoff | None = None,
         delivery_idle: float = 1.0,
     ) -> None:
-        validate(config)
+        check_references(config)
         self.repo = AlertRepository(engine)
         self.outbox = Outbox(engine)
         self.incidents = IncidentTracker(IncidentRepository(engine))
@@ -134,7 +108,7 @@ class AlertingService:
         if app.config is self.config:
             return
         try:
-            validate(app.config)
+            check_references(app.config)
         except ConfigError as exc:
             log.error("alerting keeps its previous rules and routes: %s", exc)
             self.config = app.config  # do not log again until the next reload
@@ -298,4 +272,4 @@ def build(config: WardenConfig, store: Any) -> list[Any]:
     return [AlertingService(config, engine)]
 
 
-__all__ = ["SEVERITIES", "AlertingService", "build", "validate"]
+__all__ = ["SEVERITIES", "AlertingService", "build"]

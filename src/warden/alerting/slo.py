@@ -9,8 +9,9 @@ Burn-rate alerts follow the SRE workbook: page when 1h and 5m burn above 14.4x, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from warden.alerting.config import SloConfig
 from warden.alerting.evaluator import RuleSpec
@@ -44,6 +45,25 @@ class SloStatus:
     burn_rates: dict[str, float | None] = field(default_factory=dict)
     page: bool = False
     ticket: bool = False
+    latency: float | None = None  # a latency SLO's threshold (seconds)
+
+
+def slo_json(st: SloStatus) -> dict[str, Any]:
+    """The JSON shape of one SLO's status (``warden alerts slo --json``, ``/api/v1/slos``)."""
+    return {
+        "name": st.name,
+        "objective": st.objective,
+        "window": st.window,
+        "latency": st.latency,
+        "monitors": list(st.monitors),
+        "total": st.total,
+        "good": st.good,
+        "sli": st.sli,
+        "budget_remaining": st.budget_remaining,
+        "burn_rates": dict(st.burn_rates),
+        "page": st.page,
+        "ticket": st.ticket,
+    }
 
 
 def slo_monitors(slo: SloConfig, monitors: Sequence[MonitorBase]) -> list[str]:
@@ -69,10 +89,18 @@ def good_total(
 
 
 def burn_rate(good: int, total: int, objective: float) -> float | None:
+    """How fast the error budget burns: the bad ratio over the allowed one (1: exactly spent
+    at the end of the window)."""
     if total == 0:
         return None
     allowed = 1 - objective / 100
     return ((total - good) / total) / allowed
+
+
+def budget_remaining(good: int, total: int, objective: float) -> float | None:
+    """Fraction of the error budget left after ``total`` checks of which ``good`` were good."""
+    rate = burn_rate(good, total, objective)
+    return None if rate is None else 1 - rate
 
 
 def _over(rates: dict[str, float | None], rules: Sequence[tuple[str, str, float]]) -> bool:
@@ -87,26 +115,32 @@ def slo_status(
     store: Store, slo: SloConfig, monitors: Sequence[MonitorBase], now: float
 ) -> SloStatus:
     names = slo_monitors(slo, monitors)
-    good, total = good_total(store, slo, names, now - slo.window, now)
-    allowed = 1 - slo.objective / 100
-    sli = 100.0 * good / total if total else None
-    remaining = 1 - ((total - good) / total) / allowed if total else None
-    rates = {
-        label: burn_rate(*good_total(store, slo, names, now - seconds, now), slo.objective)
-        for label, seconds in BURN_WINDOWS.items()
-    }
+    counts = {"window": good_total(store, slo, names, now - slo.window, now)}
+    for label, seconds in BURN_WINDOWS.items():
+        counts[label] = good_total(store, slo, names, now - seconds, now)
+    return status_from_counts(slo, names, counts)
+
+
+def status_from_counts(
+    slo: SloConfig, names: Sequence[str], counts: Mapping[str, tuple[int, int]]
+) -> SloStatus:
+    """The status from (good, total) over the SLO's window (key ``"window"``) and over each
+    of ``BURN_WINDOWS`` (keyed by its label), however they were counted."""
+    good, total = counts["window"]
+    rates = {label: burn_rate(*counts[label], slo.objective) for label in BURN_WINDOWS}
     return SloStatus(
         slo.name,
         slo.objective,
         slo.window,
-        names,
+        list(names),
         total,
         good,
-        sli,
-        remaining,
+        100.0 * good / total if total else None,
+        budget_remaining(good, total, slo.objective),
         rates,
         page=_over(rates, PAGE_RULES),
         ticket=_over(rates, TICKET_RULES),
+        latency=slo.latency,
     )
 
 

@@ -1,4 +1,4 @@
-"""``warden alerts list|log|slo`` and ``warden silence add|list|expire``.
+"""``warden alerts list|log|slo|export-rules`` and ``warden silence add|list|expire``.
 
 They read and write the store named in the config, so they work while ``warden up`` runs
 (the running evaluator picks up new and expired silences at its next round).
@@ -150,7 +150,7 @@ def slo(config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """Each SLO's SLI, error budget remaining and burn rates, from the stored results."""
     from rich.table import Table
 
-    from warden.alerting.slo import slo_status
+    from warden.alerting.slo import slo_json, slo_status
 
     cfg, store = _open(config)
     try:
@@ -159,7 +159,7 @@ def slo(config: ConfigOption = None, json_out: JsonOption = False) -> None:
     finally:
         store.close()
     if json_out:
-        write_json("slos", {"slos": statuses})
+        write_json("slos", {"slos": [slo_json(st) for st in statuses]})
         return
     table = Table(
         "SLO", "Objective", "SLI", "Budget left", "Burn 1h", "Burn 6h", "Burn 3d", "Alert"
@@ -179,6 +179,45 @@ def slo(config: ConfigOption = None, json_out: JsonOption = False) -> None:
 
 def _rate(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}x"
+
+
+@app.command("export-rules")
+@handle_errors
+def export_rules(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the rule file here instead of stdout."),
+    ] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """The alert rules as a Prometheus rule file over Warden's /metrics series.
+
+    Rules without a faithful PromQL equivalent are listed on stderr (``skipped`` with --json).
+    """
+    from warden.alerting.prometheus_rules import export_rules as translate_all
+
+    got = translate_all(load(config))
+    text = got.yaml()
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"--output: cannot write {output}: {exc.strerror}", EXIT_INPUT)
+    skipped = [{"rule": s.rule, "reason": s.reason} for s in got.skipped]
+    if json_out:
+        doc = got.document()
+        write_json(
+            "prometheus_rules",
+            {"file": str(output) if output else None, **doc, "skipped": skipped},
+        )
+        return
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"{len(got.rules)} rules written to {output}", err=True)
+    for s in got.skipped:
+        typer.echo(f"skipped {s.rule}: {s.reason}", err=True)
 
 
 @silence_app.command("add")

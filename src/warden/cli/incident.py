@@ -1,7 +1,8 @@
-"""``warden incident list|show|ack|note|status|resolve|postmortem``.
+"""``warden incident list|show|declare|ack|note|status|resolve|postmortem``.
 
-Incidents are opened by ``warden up`` when a critical or high alert fires; these commands
-follow them through detected → assessed → communicated → mitigated → resolved → reviewed.
+Incidents are opened by ``warden up`` when a critical or high alert fires, or declared by a
+person (``declare``, the API, the dashboard); these commands follow them through detected →
+assessed → communicated → mitigated → resolved → reviewed.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def _who(author: str | None) -> str:
 
 
 def _incident_json(i: Any) -> dict[str, Any]:
-    from dataclasses import asdict
+    from warden.incidents.views import incident_json
 
-    return asdict(i)
+    return incident_json(i)
 
 
 def _get(repo: Any, incident_id: int) -> Any:
@@ -87,11 +88,10 @@ def list_incidents(
 @handle_errors
 def show(incident_id: IdArg, config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """One incident with its alerts and timeline."""
-    from dataclasses import asdict
-
     from rich.table import Table
 
     from warden.incidents.postmortem import when
+    from warden.incidents.views import detail_json
 
     _, store, repo = _open(config)
     try:
@@ -101,14 +101,7 @@ def show(incident_id: IdArg, config: ConfigOption = None, json_out: JsonOption =
     finally:
         store.close()
     if json_out:
-        write_json(
-            "incident",
-            {
-                "incident": _incident_json(incident),
-                "alerts": [asdict(a) for a in alerts],
-                "timeline": [asdict(e) for e in timeline],
-            },
-        )
+        write_json("incident", detail_json(incident, alerts, timeline))
         return
     out = stdout()
     out.print(f"[bold]#{incident.id} {incident.title}[/]", markup=True)
@@ -131,10 +124,49 @@ def ack(
     _, store, repo = _open(config)
     try:
         _get(repo, incident_id)
-        incident = repo.ack(incident_id, _who(author), time.time())
+        try:
+            incident = repo.ack(incident_id, _who(author), time.time())
+        except ValueError as exc:
+            fail(f"incident #{incident_id}: {exc}", EXIT_INPUT)
     finally:
         store.close()
     _done(incident, json_out, f"incident #{incident.id} acknowledged ({incident.status})")
+
+
+@app.command("declare")
+@handle_errors
+def declare(
+    title: Annotated[str, typer.Argument(help="What is wrong, in a few words.")],
+    severity: Annotated[str, typer.Option(help="critical, high, medium or low.")] = "high",
+    monitor: Annotated[
+        list[str] | None,
+        typer.Option("--monitor", "-M", help="An affected monitor (repeat for several)."),
+    ] = None,
+    message: Annotated[str, typer.Option("--message", "-m", help="A first note.")] = "",
+    author: AuthorOption = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Open an incident by hand, e.g. for a problem users reported before any alert fired."""
+    from warden.alerting.config import SEVERITIES
+
+    if severity not in SEVERITIES:
+        fail(f"--severity {severity!r} is not one of {', '.join(SEVERITIES)}", EXIT_INPUT)
+    if not title.strip() or len(title) > 200:
+        fail("the title must be 1 to 200 characters", EXIT_INPUT)
+    cfg, store, repo = _open(config)
+    known = {m.name for m in cfg.monitors}
+    for name in monitor or []:
+        if name not in known:
+            store.close()
+            fail(f"--monitor {name!r}: no such monitor in the config", EXIT_INPUT)
+    try:
+        incident = repo.declare(
+            title.strip(), severity, _who(author), time.time(), monitor or [], message
+        )
+    finally:
+        store.close()
+    _done(incident, json_out, f"incident #{incident.id} declared ({severity})")
 
 
 @app.command("note")
@@ -232,28 +264,20 @@ def postmortem(
     json_out: JsonOption = False,
 ) -> None:
     """Write the incident's postmortem in Markdown; impact is measured from the store."""
-    from warden.incidents.postmortem import measure, render
+    from warden.incidents.views import postmortem as build
 
     cfg, store, repo = _open(config)
     try:
-        incident = _get(repo, incident_id)
-        alerts = repo.alerts(incident_id)
-        impact = measure(incident, alerts, store, cfg.monitors, cfg.slos, time.time())
-        text = render(incident, repo.timeline(incident_id), impact)
+        _get(repo, incident_id)
+        pm = build(repo, store, incident_id, cfg.monitors, cfg.slos, time.time())
     finally:
         store.close()
+    assert pm is not None
+    text = pm.markdown
     if output is not None:
         output.write_text(text, encoding="utf-8")
     if json_out:
-        write_json(
-            "postmortem",
-            {
-                "incident": incident.id,
-                "impact": impact,
-                "file": str(output) if output else None,
-                "markdown": text,
-            },
-        )
+        write_json("postmortem", {**pm.json(), "file": str(output) if output else None})
     elif output is None:
         typer.echo(text, nl=False)
     else:

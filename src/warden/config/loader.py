@@ -2,7 +2,9 @@
 
 ``load_config(path)`` returns a validated ``WardenConfig`` or raises ``ConfigError`` whose
 ``issues`` read like ``warden.yaml:14: monitors[2].http.expect.status: must be a status code or
-range``. Unknown keys get a "did you mean" from the model's own field names.
+range``. Unknown keys get a "did you mean" from the model's own field names; names one section
+gives another (a route's receiver, a status page's monitors, ...) are checked by
+``references.py`` and reported the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from warden.config._yaml import LineMap, Path_, format_path, load_yaml
+from warden.config.references import located_issues
 from warden.config.schema import WardenConfig, build_model
 from warden.errors import ConfigError, ConfigIssue
 
@@ -60,6 +63,8 @@ def parse_config(
     except ValidationError as exc:
         issues.extend(_issues_from(exc, data, lines, file, model))
         config = None
+    if config is not None:
+        issues.extend(located_issues(config, file, lines))
     if issues:
         raise ConfigError(_sorted_unique(issues))
     assert config is not None

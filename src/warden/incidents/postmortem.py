@@ -79,7 +79,7 @@ def measure(
 
 
 def render(incident: Incident, timeline: Sequence[TimelineEvent], impact: Impact) -> str:
-    duration = format_duration(max(0.0, impact.end - impact.start))
+    duration = format_duration(round(max(0.0, impact.end - impact.start)))
     parts = [
         md.heading(f"Postmortem: incident #{incident.id}: {incident.title}", 1),
         md.bullets(

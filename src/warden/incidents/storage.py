@@ -1,11 +1,17 @@
 """Persistence of incidents, their timelines and their alerts (SQLAlchemy Core, store engine).
 
 These are also the clean functions the CLI and the web API call: ``list``, ``get``,
-``timeline``, ``ack``, ``note``, ``set_status`` and ``resolve``.
+``timeline``, ``ack``, ``note``, ``set_status``, ``resolve``, ``declare`` and ``retitle``.
+
+An incident a person declares by hand gets the group key ``manual:<id>`` (alerts never join
+it) and one ``incident_alerts`` row per affected monitor, with labels ``{"monitor": name}``
+and a fingerprint starting ``m:`` (alert fingerprints are plain hex), so everything that
+reads an incident's monitors from its alerts (postmortem, status pages) sees them too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,6 +29,13 @@ from warden.incidents.model import (
     TimelineEvent,
     check_move,
 )
+
+MANUAL_PREFIX = "m:"
+
+
+def monitor_link(monitor: str) -> str:
+    """The ``incident_alerts`` fingerprint that links a declared incident to ``monitor``."""
+    return MANUAL_PREFIX + hashlib.sha256(monitor.encode()).hexdigest()[:30]
 
 
 def _incident(r: Any) -> Incident:
@@ -54,12 +67,17 @@ class IncidentRepository:
     # -- reading -------------------------------------------------------------------------
 
     def list_incidents(
-        self, statuses: Sequence[str] | None = None, limit: int = 100
+        self,
+        statuses: Sequence[str] | None = None,
+        limit: int = 100,
+        severities: Sequence[str] | None = None,
     ) -> list[Incident]:
         def q(conn: Connection) -> list[Incident]:
             stmt = select(t.incidents).order_by(t.incidents.c.id.desc()).limit(limit)
             if statuses:
                 stmt = stmt.where(t.incidents.c.status.in_(list(statuses)))
+            if severities:
+                stmt = stmt.where(t.incidents.c.severity.in_(list(severities)))
             return [_incident(r) for r in conn.execute(stmt)]
 
         result: list[Incident] = self._run("read incidents", q)
@@ -147,6 +165,73 @@ class IncidentRepository:
         incident = self.get(new_id)
         assert incident is not None
         return incident
+
+    def declare(
+        self,
+        title: str,
+        severity: str,
+        author: str,
+        now: float,
+        monitors: Sequence[str] = (),
+        note: str = "",
+    ) -> Incident:
+        """Open an incident by hand (``author`` declares it), linked to affected ``monitors``."""
+
+        def q(conn: Connection) -> int:
+            i = t.incidents
+            res = conn.execute(
+                i.insert().values(
+                    group_key="manual:pending",
+                    title=title,
+                    severity=severity,
+                    status="detected",
+                    opened_at=now,
+                    updated_at=now,
+                )
+            )
+            new_id = int(res.inserted_primary_key[0])  # type: ignore[index]
+            conn.execute(update(i).where(i.c.id == new_id).values(group_key=f"manual:{new_id}"))
+            names = list(dict.fromkeys(monitors))
+            affected = f" (affects {', '.join(names)})" if names else ""
+            text = f"detected: declared by {author}{affected}"
+            _event(conn, new_id, now, "status", author, text, {"declared": True})
+            for name in names:
+                conn.execute(
+                    t.incident_alerts.insert().values(
+                        incident_id=new_id,
+                        fingerprint=monitor_link(name),
+                        labels=json.dumps({"monitor": name}),
+                        first_at=now,
+                    )
+                )
+            if note:
+                _event(conn, new_id, now, "note", author, note, {})
+            return new_id
+
+        new_id: int = self._run("declare incident", q)
+        incident = self.get(new_id)
+        assert incident is not None
+        return incident
+
+    def retitle(self, incident_id: int, title: str, author: str, now: float) -> Incident:
+        """Change an incident's title, noted on the timeline."""
+        current = self.get(incident_id)
+        if current is None:
+            raise KeyError(incident_id)
+
+        def q(conn: Connection) -> None:
+            conn.execute(
+                update(t.incidents)
+                .where(t.incidents.c.id == incident_id)
+                .values(title=title, updated_at=now)
+            )
+            text = f"title changed: {current.title} → {title}"
+            _event(conn, incident_id, now, "status", author, text, {"title": title})
+
+        self._run("update incident", q)
+        updated = self.get(incident_id)
+        assert updated is not None
+        return updated
 
     def add_event(
         self,
@@ -251,6 +336,17 @@ class IncidentRepository:
             conn.execute(
                 update(t.incidents).where(t.incidents.c.id == incident_id).values(**values)
             )
+            if status == "resolved":  # a declared incident's monitors are affected until now
+                a = t.incident_alerts
+                conn.execute(
+                    update(a)
+                    .where(
+                        a.c.incident_id == incident_id,
+                        a.c.fingerprint.startswith(MANUAL_PREFIX, autoescape=True),
+                        a.c.resolved_at.is_(None),
+                    )
+                    .values(resolved_at=now)
+                )
             text = f"{current.status} → {status}" + (f": {note}" if note else "")
             _event(conn, incident_id, now, "status", author, text, {"status": status})
 
@@ -260,10 +356,14 @@ class IncidentRepository:
         return updated
 
     def ack(self, incident_id: int, author: str, now: float) -> Incident:
-        """Acknowledge: someone is on it. A detected incident moves to assessed."""
+        """Acknowledge: someone is on it. A detected incident moves to assessed.
+
+        ValueError when the incident is no longer open (there is nothing to be on)."""
         current = self.get(incident_id)
         if current is None:
             raise KeyError(incident_id)
+        if not current.is_open:
+            raise ValueError(f"the incident is {current.status}; only open ones can be acked")
 
         def q(conn: Connection) -> None:
             conn.execute(
@@ -310,4 +410,4 @@ def _event(
     )
 
 
-__all__ = ["STATUSES", "IncidentRepository"]
+__all__ = ["MANUAL_PREFIX", "STATUSES", "IncidentRepository", "monitor_link"]

@@ -71,6 +71,7 @@ class Tiers:
     hours_until: float | None
     minutes_until: float | None
     raw_from: float
+    minute_from: float | None = None  # minute rollups before this were pruned (None: none yet)
 
 
 def monitor_ids(engine: Engine) -> dict[str, int]:
@@ -82,7 +83,9 @@ def tiers(conn: Connection) -> Tiers:
     rows = dict(
         conn.execute(
             select(s.meta.c.key, s.meta.c.value).where(
-                s.meta.c.key.in_(["rolled_hours_until", "rolled_minutes_until", "raw_horizon"])
+                s.meta.c.key.in_(
+                    ["rolled_hours_until", "rolled_minutes_until", "raw_horizon", "minute_horizon"]
+                )
             )
         ).all()
     )
@@ -90,7 +93,12 @@ def tiers(conn: Connection) -> Tiers:
     def get(key: str) -> float | None:
         return float(rows[key]) if key in rows else None
 
-    return Tiers(get("rolled_hours_until"), get("rolled_minutes_until"), get("raw_horizon") or 0.0)
+    return Tiers(
+        get("rolled_hours_until"),
+        get("rolled_minutes_until"),
+        get("raw_horizon") or 0.0,
+        get("minute_horizon"),
+    )
 
 
 def _spans(t: Tiers, since: float, until: float) -> list[tuple[str, float, float]]:
@@ -201,6 +209,87 @@ def bucket_counts(
             for row in conn.execute(query, params):
                 out[row[0]][float(row[1])].add(*row[2:])
     return {mid: dict(sorted(buckets.items())) for mid, buckets in out.items()}
+
+
+def _fine_spans(
+    t: Tiers, since: float, until: float, fine_from: float
+) -> list[tuple[str, float, float]]:
+    """Like ``_spans``, but minute rollups (where still kept) from ``fine_from`` on."""
+    hours = t.hours_until if t.hours_until is not None else -math.inf
+    minutes = max(t.minutes_until if t.minutes_until is not None else -math.inf, hours)
+    switch = hours
+    if math.isfinite(hours):
+        wanted = -math.inf if not math.isfinite(fine_from) else math.floor(fine_from / HOUR) * HOUR
+        if t.minute_from is not None:  # minute rollups before it are gone: hours up to there
+            wanted = max(wanted, math.ceil(t.minute_from / HOUR) * HOUR)
+        switch = min(hours, wanted)
+    out = [
+        ("hour", since, min(until, switch)),
+        ("minute", max(since, switch), min(until, minutes)),
+        ("raw", max(since, minutes), until),
+    ]
+    return [(kind, lo, hi) for kind, lo, hi in out if lo < hi]
+
+
+@functools.cache
+def _good_statement(kind: str, dialect: str, latency: bool) -> Select[Any]:
+    """Good and total checks of the monitors ``ids`` together, per minute (rollups: per bucket)."""
+    _, ts, where, _ = _tier_columns(kind)
+    if kind == "raw":
+        t = s.check_results
+        good_if = t.c.status != int(Status.DOWN)
+        if latency:
+            good_if = good_if & (t.c.latency <= bindparam("latency", type_=Float))
+        b = _bucket(ts, dialect)
+        return (
+            select(b, func.sum(case((good_if, 1), else_=0)), func.count()).where(*where).group_by(b)
+        )
+    r = s.result_rollups
+    return (
+        select(ts, func.sum(r.c.n_up + r.c.n_degraded), func.sum(r.c.n)).where(*where).group_by(ts)
+    )
+
+
+def good_buckets(
+    engine: Engine,
+    mids: Iterable[int],
+    since: float,
+    until: float,
+    *,
+    latency: float | None = None,
+    fine_from: float = -math.inf,
+) -> dict[float, tuple[int, int]]:
+    """(good, total) checks of all ``mids`` together per bucket in ``[since, until)`` (SLOs).
+
+    Availability (``latency`` None): good is up or degraded; minute rollups from ``fine_from``
+    on where they are kept, hourly rollups before (one bucket per hour), raw results where
+    nothing is rolled up yet. Latency: good is not down and at most ``latency`` seconds, from
+    raw results only (nothing before the raw horizon). Raw results count per whole minute.
+    """
+    ids = _ids(mids)
+    out: dict[float, tuple[int, int]] = {}
+    if not ids or since >= until:
+        return out
+    dialect = engine.dialect.name
+    with engine.connect() as conn:
+        t = tiers(conn)
+        if latency is None:
+            spans = _fine_spans(t, since, until, fine_from)
+        else:
+            spans = (
+                [("raw", max(since, t.raw_from), until)] if max(since, t.raw_from) < until else []
+            )
+        for kind, lo, hi in spans:
+            params: dict[str, Any] = {"ids": ids, "lo": lo, "hi": hi}
+            if kind == "raw":
+                params["step"] = MINUTE
+                if latency is not None:
+                    params["latency"] = latency
+            query = _good_statement(kind, dialect, latency is not None)
+            for b, good, total in conn.execute(query, params):
+                g0, t0 = out.get(float(b), (0, 0))
+                out[float(b)] = (g0 + int(good or 0), t0 + int(total or 0))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,16 @@
 
 A thin layer over the alerting area's ``AlertRepository`` (the same tables the evaluator
 writes): reading needs the viewer role, creating and expiring silences the operator role.
+On /metrics, alerts come from the live evaluator when this process evaluates them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.exceptions import HTTPException
@@ -18,12 +20,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from warden.alerting.model import Alert, AlertState
+from warden.alerting.service import AlertingService
 from warden.alerting.storage import AlertRepository, Silence
 from warden.web.api import read_json_body
 from warden.web.context import Web, bad, json
 from warden.web.users import Role
 
+if TYPE_CHECKING:
+    from warden.engine.app import App
+
 MAX_SILENCE = 400 * 86400.0
+_NOT_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
 
 def alert_json(a: Alert) -> dict[str, Any]:
@@ -54,23 +61,83 @@ def silence_json(s: Silence, now: float) -> dict[str, Any]:
     }
 
 
-class AlertCollector:
-    """``warden_alerts{state, severity}``: alert instances by state (read at scrape time)."""
+def label_name(key: str) -> str:
+    """``key`` as a valid Prometheus label name (``[a-zA-Z_][a-zA-Z0-9_]*``, no ``__`` start)."""
+    name = _NOT_LABEL_CHARS.sub("_", key)
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return "exported" + name if name.startswith("__") else name
 
-    def __init__(self, repo: AlertRepository) -> None:
+
+def alert_series_labels(a: Alert) -> dict[str, str]:
+    """Labels of ``a`` on ``warden_alert``: alertname, alertstate, severity, then the alert's
+    own labels renamed to valid names; a name already taken gets ``exported_`` in front (as
+    Prometheus does), so no label overwrites another."""
+    out = {
+        "alertname": a.labels.get("alertname") or a.rule,
+        "alertstate": str(a.state),
+        "severity": a.severity,
+    }
+    for key, value in sorted(a.labels.items()):
+        name = label_name(key)
+        if key == name and out.get(name) == value:  # alertname or severity, said already
+            continue
+        while name in out:
+            name = "exported_" + name
+        out[name] = value
+    return out
+
+
+def live_alerts(app: App) -> list[Alert] | None:
+    """The alerts of this process' evaluator while it is the one evaluating (else None)."""
+    for service in app.services:
+        if isinstance(service, AlertingService) and service.is_leader:
+            try:
+                return list(service.evaluator.alerts.values())
+            except RuntimeError:  # changed while copied: read the store instead
+                return None
+    return None
+
+
+class AlertCollector:
+    """``warden_alerts{state, severity}`` (alert instances by state) and, like Prometheus'
+    ``ALERTS``, ``warden_alert{alertname, alertstate, severity, ...labels} 1`` for each
+    pending or firing alert. Read at scrape time from the live evaluator when this process
+    runs it, else from the store."""
+
+    def __init__(self, repo: AlertRepository, app: App | None = None) -> None:
         self.repo = repo
+        self.app = app
+
+    def _alerts(self) -> list[Alert]:
+        live = live_alerts(self.app) if self.app is not None else None
+        return live if live is not None else self.repo.alerts()
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
+        counts_family = GaugeMetricFamily(
             "warden_alerts", "Alert instances by state and severity.", labels=["state", "severity"]
         )
+        active = GaugeMetricFamily(
+            "warden_alert", "1 for each pending or firing alert, with its labels (like ALERTS)."
+        )
         try:
-            counts = Counter((str(a.state), a.severity) for a in self.repo.alerts())
+            alerts = self._alerts()
         except Exception:  # the store is unreachable: no alert figures this scrape
             return
+        counts = Counter((str(a.state), a.severity) for a in alerts)
         for (state, severity), n in sorted(counts.items()):
-            family.add_metric([state, severity], float(n))
-        yield family
+            counts_family.add_metric([state, severity], float(n))
+        seen: set[tuple[tuple[str, str], ...]] = set()
+        for a in sorted(alerts, key=lambda a: (a.rule, a.fingerprint)):
+            if a.state not in (AlertState.PENDING, AlertState.FIRING):
+                continue
+            labels = alert_series_labels(a)
+            identity = tuple(sorted(labels.items()))
+            if identity not in seen:  # two label sets that differ only in renamed keys
+                seen.add(identity)
+                active.add_sample("warden_alert", labels, 1.0)
+        yield counts_family
+        yield active
 
 
 def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -33,8 +34,12 @@ from warden.web.api import api_routes
 from warden.web.auth import Auth
 from warden.web.badges import badge_routes
 from warden.web.context import LastResults, Web, error
-from warden.web.metrics import metrics_endpoint
+from warden.web.incident_pages import incident_page_routes
+from warden.web.incidents_api import incident_routes
+from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.pages import page_routes
+from warden.web.slo_api import slo_routes
+from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
 from warden.web.users import Role, UserBook
 
@@ -113,7 +118,8 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         return error(500, "internal error; see Warden's log")
 
     alerts = AlertRepository(engine)
-    metrics = web.auth.guard(Role.VIEWER)(metrics_endpoint(app, last, [AlertCollector(alerts)]))
+    collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]
+    metrics = web.auth.guard(Role.VIEWER)(metrics_endpoint(app, last, collectors))
     return Starlette(
         routes=[
             Route("/healthz", healthz),
@@ -122,7 +128,11 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/metrics", metrics),
             *api_routes(web),
             *alert_routes(web, alerts),
+            *slo_routes(web),
+            *incident_routes(web),
             *page_routes(web),
+            *slo_page_routes(web),
+            *incident_page_routes(web),
             *status_routes(web),
             *badge_routes(web),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -22,6 +22,7 @@ from warden.report.jsonout import to_jsonable
 from warden.results import CheckResult
 from warden.store import queries
 from warden.web.auth import Auth
+from warden.web.slo_data import SloBook
 from warden.web.users import UserBook
 
 if TYPE_CHECKING:
@@ -149,7 +150,11 @@ class Web:
     last: LastResults
     days: BucketCache = field(default_factory=lambda: BucketCache(86400, 31))
     hours: BucketCache = field(default_factory=lambda: BucketCache(3600, 26))
+    slos: SloBook = field(init=False)
     _ids: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.slos = SloBook(self.engine, self.known_ids)
 
     def now(self) -> float:
         return self.app.clock.time()
@@ -161,5 +166,11 @@ class Web:
     async def monitor_ids(self, names: list[str]) -> dict[str, int]:
         """Store ids for monitor names (reloaded when one is new since the last call)."""
         if any(n not in self._ids for n in names):
-            self._ids = await asyncio.to_thread(queries.monitor_ids, self.engine)
+            return await asyncio.to_thread(self.known_ids, names)
+        return self.known_ids(names)  # all known: no store read
+
+    def known_ids(self, names: list[str]) -> dict[str, int]:
+        """``monitor_ids`` for code already off the event loop (may read the store)."""
+        if any(n not in self._ids for n in names):
+            self._ids = queries.monitor_ids(self.engine)
         return {n: self._ids[n] for n in names if n in self._ids}

@@ -2,7 +2,8 @@
 
 A custom Collector reads the state at scrape time: per monitor up, status, state age,
 last latency and its phases, certificate days left and other probe numbers; Warden's own
-check counters, scheduler lag and store size. Each web app builds its own registry.
+check counters, scheduler lag and store size. ``SloCollector`` adds each SLO's objective, SLI,
+error budget left and burn rates. Each web app builds its own registry.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
-from warden.web.context import LastResults
+from warden.alerting.slo import BURN_WINDOWS
+from warden.web.context import LastResults, Web
 
 if TYPE_CHECKING:
     from warden.engine.app import App
@@ -135,6 +137,48 @@ class WardenCollector:
         size = self.size.get()
         if size is not None:
             yield GaugeMetricFamily("warden_store_size_bytes", "Size of the store.", value=size)
+
+
+class SloCollector:
+    """``warden_slo_*`` gauges from the web app's ``SloBook``: figures at most 30 s old,
+    refreshed in the background so a slow store never holds a scrape more than ``wait`` s."""
+
+    def __init__(self, web: Web, wait: float = 5.0) -> None:
+        self.web = web
+        self.wait = wait
+
+    def collect(self) -> Iterator[Metric]:
+        cfg = self.web.app.config
+        if not cfg.slos:
+            return
+        objective = GaugeMetricFamily(
+            "warden_slo_objective_ratio", "Fraction of checks that must be good.", labels=["slo"]
+        )
+        sli = GaugeMetricFamily(
+            "warden_slo_sli_ratio", "Fraction of good checks over the SLO window.", labels=["slo"]
+        )
+        budget = GaugeMetricFamily(
+            "warden_slo_error_budget_remaining_ratio",
+            "Fraction of the error budget left over the SLO window (negative: overspent).",
+            labels=["slo"],
+        )
+        burn = GaugeMetricFamily(
+            "warden_slo_burn_rate",
+            "Error budget burn rate over a trailing window (1: spent exactly in one SLO window).",
+            labels=["slo", "window"],
+        )
+        for slo in cfg.slos:
+            objective.add_metric([slo.name], slo.objective / 100)
+        for st in self.web.slos.latest(cfg.slos, cfg.monitors, self.web.now(), self.wait):
+            if st.sli is not None:
+                sli.add_metric([st.name], st.sli / 100)
+            if st.budget_remaining is not None:
+                budget.add_metric([st.name], st.budget_remaining)
+            for window in BURN_WINDOWS:
+                rate = st.burn_rates.get(window)
+                if rate is not None:
+                    burn.add_metric([st.name, window], rate)
+        yield from (objective, sli, budget, burn)
 
 
 def metrics_endpoint(

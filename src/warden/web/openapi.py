@@ -256,6 +256,8 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     paths.update(_alert_paths())
+    paths.update(_slo_paths())
+    paths.update(_incident_paths())
     return {
         "openapi": "3.0.3",
         "info": {
@@ -331,5 +333,195 @@ def _alert_paths() -> dict[str, Any]:
                     **{k: v for k, v in _ok(_obj()).items() if k != "200"},
                 },
             }
+        },
+    }
+
+
+def _incident_paths() -> dict[str, Any]:
+    statuses = ["detected", "assessed", "communicated", "mitigated", "resolved", "reviewed"]
+    severity = {"type": "string", "enum": ["critical", "high", "medium", "low"]}
+    status = {"type": "string", "enum": statuses}
+    incident = _obj(
+        id={"type": "integer"},
+        group_key={"type": "string"},
+        title={"type": "string"},
+        severity=severity,
+        status=status,
+        open={"type": "boolean"},
+        opened_at={"type": "number"},
+        updated_at={"type": "number"},
+        resolved_at=_NUM,
+        duration=_NUM,
+        acked_by={"type": "string", "nullable": True},
+        acked_at=_NUM,
+        next_statuses={"type": "array", "items": status},
+    )
+    incident["required"] = ["id", "title", "severity", "status", "open", "opened_at"]
+    event = _obj(
+        id={"type": "integer"},
+        incident_id={"type": "integer"},
+        at={"type": "number"},
+        kind={"type": "string"},
+        author={"type": "string"},
+        text={"type": "string"},
+        data={"type": "object"},
+    )
+    event["required"] = ["at", "kind", "author", "text"]
+    alert = _obj(
+        fingerprint={"type": "string"},
+        labels={"type": "object", "additionalProperties": {"type": "string"}},
+        first_at={"type": "number"},
+        resolved_at=_NUM,
+        declared={"type": "boolean"},
+    )
+    detail = _obj(
+        incident=incident,
+        monitors={"type": "array", "items": {"type": "string"}},
+        alerts={"type": "array", "items": alert},
+        timeline={"type": "array", "items": event},
+    )
+    detail["required"] = ["incident", "monitors", "alerts", "timeline"]
+    title = {"type": "string", "minLength": 1, "maxLength": 200}
+    note = {"type": "string", "minLength": 1, "maxLength": 10000}
+    iid = {
+        "name": "incident_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    }
+
+    def body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+        schema["additionalProperties"] = False
+        return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+    def write(summary: str, payload: dict[str, Any] | None, status: str = "200") -> Any:
+        more = ("409", "413", "415") if payload is not None else ("409",)
+        op = {"summary": summary, "parameters": [iid], "responses": _ok(detail, status, more=more)}
+        if payload is not None:
+            op["requestBody"] = payload
+        return op
+
+    declare = _obj(
+        title=title,
+        severity=severity,
+        monitors={"type": "array", "items": {"type": "string"}, "maxItems": 100},
+        note=note,
+    )
+    declare["required"] = ["title", "severity"]
+    change = _obj(status=status, severity=severity, title=title, note=note)
+    change["minProperties"] = 1
+    text = _obj(text=note)
+    text["required"] = ["text"]
+    pm_json = _obj(incident={"type": "integer"}, impact=_obj(), markdown={"type": "string"})
+    pm_responses = _ok(pm_json)
+    pm_responses["200"]["content"]["text/markdown"] = {"schema": {"type": "string"}}
+    which = {"type": "string", "enum": ["open", "all", *statuses], "default": "open"}
+    return {
+        "/api/v1/incidents": {
+            "get": _op(
+                "Incidents, newest first (open ones unless ?status=all or one status)",
+                [
+                    _q("status", which, "open, all or one status."),
+                    _q("severity", severity, "Only this severity."),
+                    _limit(100, 1000),
+                ],
+                _obj(incidents={"type": "array", "items": incident}),
+            ),
+            "post": {
+                "summary": "Declare an incident by hand (operator)",
+                "requestBody": body(declare),
+                "responses": _ok(detail, "201", "Created", ("413", "415")),
+            },
+        },
+        "/api/v1/incidents/{incident_id}": {
+            "get": _op("One incident with its monitors, alerts and timeline", [iid], detail),
+            "patch": write(
+                "Move the status, assess the severity or change the title (operator)",
+                body(change),
+            ),
+        },
+        "/api/v1/incidents/{incident_id}/notes": {
+            "post": write("Add a note to the timeline (operator)", body(text), "201"),
+        },
+        "/api/v1/incidents/{incident_id}/ack": {
+            "post": write("Acknowledge; a detected incident moves to assessed (operator)", None),
+        },
+        "/api/v1/incidents/{incident_id}/resolve": {
+            "post": write(
+                "Resolve, with an optional note (operator)", body(_obj(note=note), False)
+            ),
+        },
+        "/api/v1/incidents/{incident_id}/postmortem": {
+            "get": {
+                "summary": "The postmortem in Markdown (or JSON), impact measured from the store",
+                "parameters": [
+                    iid,
+                    _q(
+                        "format",
+                        {"type": "string", "enum": ["markdown", "json"]},
+                        "Default markdown.",
+                    ),
+                ],
+                "responses": pm_responses,
+            }
+        },
+    }
+
+
+def _slo_paths() -> dict[str, Any]:
+    slo = _obj(
+        name={"type": "string"},
+        objective={"type": "number", "description": "Percent of checks that must be good."},
+        window={"type": "number", "description": "Seconds."},
+        latency={**_NUM, "description": "Latency SLO: seconds a good check may take."},
+        monitors={"type": "array", "items": {"type": "string"}},
+        total={"type": "integer"},
+        good={"type": "integer"},
+        sli={**_NUM, "description": "Percent good over the window."},
+        budget_remaining={**_NUM, "description": "Fraction of the error budget left."},
+        burn_rates={"type": "object", "additionalProperties": _NUM},
+        page={"type": "boolean"},
+        ticket={"type": "boolean"},
+    )
+    slo["required"] = ["name", "objective", "window", "monitors", "total", "good", "burn_rates"]
+    point = _obj(
+        time={"type": "number"},
+        sli=_NUM,
+        budget_remaining=_NUM,
+        burn_rate=_NUM,
+        checks={"type": "integer"},
+        bad={"type": "integer"},
+    )
+    point["required"] = ["time", "sli", "budget_remaining", "burn_rate", "checks", "bad"]
+    coverage = _obj(
+        **{"from": {"type": "number"}},
+        until={"type": "number"},
+        first_check=_NUM,
+        window_complete={"type": "boolean"},
+        source={"type": "string"},
+    )
+    history = _obj(
+        step={"type": "integer"},
+        window={"type": "number"},
+        budget={"type": "string", "enum": ["rolling"]},
+        points={"type": "array", "items": point},
+    )
+    history["required"] = ["step", "points"]
+    detail = _obj(slo=slo, coverage=coverage, history=history)
+    detail["required"] = ["slo", "coverage", "history"]
+    return {
+        "/api/v1/slos": {
+            "get": _op(
+                "Every SLO with its SLI, error budget and burn rates",
+                [],
+                _obj(time={"type": "number"}, slos={"type": "array", "items": slo}),
+            )
+        },
+        "/api/v1/slos/{name}": {
+            "get": _op(
+                "One SLO: status, what the counts cover, error budget and burn rate per step",
+                [_NAME],
+                detail,
+            )
         },
     }

@@ -14,7 +14,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from warden.web import views
-from warden.web.context import Web
+from warden.web.context import Web, param
+from warden.web.paging import pager
 from warden.web.users import Role
 
 PAGE_SIZE = 100
@@ -28,17 +29,24 @@ def _safe_next(target: str) -> str:
     return target
 
 
+def render_page(
+    web: Web, request: Request, name: str, status: int = 200, **context: object
+) -> Response:
+    """A page from ``templates/`` with the principal (``who``) and ``can_operate`` set."""
+    who = getattr(request.state, "principal", None)
+    return web.templates.TemplateResponse(
+        request,
+        name,
+        {"who": who, "can_operate": who is not None and who.role >= Role.OPERATOR, **context},
+        status_code=status,
+    )
+
+
 def page_routes(web: Web) -> list[BaseRoute]:
     guard = web.auth.guard
 
     def render(request: Request, name: str, status: int = 200, **context: object) -> Response:
-        who = getattr(request.state, "principal", None)
-        return web.templates.TemplateResponse(
-            request,
-            name,
-            {"who": who, "can_operate": who is not None and who.role >= Role.OPERATOR, **context},
-            status_code=status,
-        )
+        return render_page(web, request, name, status, **context)
 
     async def login_form(request: Request) -> Response:
         return render(request, "login.html", next=_safe_next(request.query_params.get("next", "/")))
@@ -68,7 +76,13 @@ def page_routes(web: Web) -> list[BaseRoute]:
     @guard(Role.VIEWER, page=True)
     async def overview(request: Request) -> Response:
         filters = views.Filters.parse(request.query_params)
-        data = await views.overview(web, filters, 0, PAGE_SIZE, sparkline=False)
+        asked = param(request, "page", int, 1, 1, 10**7)
+        offset = (asked - 1) * PAGE_SIZE
+        data = await views.overview(web, filters, offset, PAGE_SIZE, sparkline=False)
+        query = request.query_params.multi_items()
+        pages = pager(asked, PAGE_SIZE, data["total"], "/", query)
+        if pages.page != asked:  # past the last page: show the last one
+            data = await views.overview(web, filters, pages.offset, PAGE_SIZE, sparkline=False)
         return render(
             request,
             "overview.html",
@@ -76,6 +90,7 @@ def page_routes(web: Web) -> list[BaseRoute]:
             data=data,
             filters=filters,
             states=views.STATES,
+            pager=pages,
         )
 
     @guard(Role.VIEWER, page=True)

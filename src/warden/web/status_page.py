@@ -1,15 +1,17 @@
 """Public status pages: ``/status/<slug>`` (HTML) and ``/status/<slug>.json``.
 
-Each configured page shows its components (a public name over some monitors), their
-current state (operational, degraded, partial outage, major outage) and 90 days of daily
-uptime. Only component names, states and ratios leave: no monitor names, targets or
-messages. Open incidents and maintenance windows are listed once the incidents area
-provides them (empty lists until then).
+Each configured page shows its components (a public name over some monitors) with their
+current state (operational, under maintenance, degraded, partial outage, major outage) and 90
+days of daily uptime; the incidents affecting them (open, and resolved in the last 7 days) and
+the maintenance windows covering them (ongoing, and opening in the next 7 days). Only component
+names, states, ratios, times, public incident statuses and maintenance descriptions leave: no
+monitor names, targets, messages, incident titles or alert summaries.
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -17,6 +19,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from warden.alerting.config import MaintenanceConfig
+from warden.alerting.muting import MaintenanceWindow
+from warden.config.schema import MonitorBase
+from warden.incidents.public import RECENT, incidents_affecting
 from warden.report.jsonout import to_jsonable
 from warden.web import views
 from warden.web.config import StatusPageConfig
@@ -24,11 +30,17 @@ from warden.web.context import Web, json
 
 DAYS = 90
 CACHE_SECONDS = 30.0
-LEVELS = ("operational", "degraded", "partial_outage", "major_outage")
+AHEAD = 7 * 86400.0  # maintenance opening within this is listed as scheduled
+PER_WINDOW = 5  # openings of one recurring window listed at most
+LEVELS = ("operational", "under_maintenance", "degraded", "partial_outage", "major_outage")
 
 
-def component_state(states: list[str]) -> str:
-    """The public state of a component from its monitors' states."""
+def component_state(states: Sequence[str], maintained: int = 0) -> str:
+    """The public state of a component from the states of its monitors outside maintenance;
+    ``maintained`` of its monitors are inside an ongoing maintenance window."""
+    if maintained:
+        rest = component_state(states) if states else "operational"
+        return "under_maintenance" if rest == "operational" else rest
     known = [s for s in states if s != "unknown"]
     if not known:
         return "operational" if not states else "degraded"
@@ -49,19 +61,85 @@ def _merge_days(per_monitor: list[list[dict[str, Any]]]) -> list[dict[str, Any]]
     return out
 
 
+def _components_of(page: StatusPageConfig, monitors: set[str] | frozenset[str]) -> list[str]:
+    return [c.name for c in page.components if monitors.intersection(c.monitors)]
+
+
+def maintenance_entries(
+    page: StatusPageConfig,
+    windows: Sequence[MaintenanceConfig],
+    monitors: Mapping[str, MonitorBase],
+    now: float,
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """Windows covering the page's monitors, ongoing or opening within ``AHEAD`` (earliest
+    first), and the page's monitors inside an ongoing one. A window covers a monitor when its
+    matchers match the monitor's labels with ``monitor`` and ``group``, as for its alerts."""
+    names = {n for c in page.components for n in c.monitors if n in monitors}
+    out: list[dict[str, Any]] = []
+    ongoing: set[str] = set()
+    for cfg in windows:
+        window = MaintenanceWindow.from_config(cfg)
+        covered = {
+            n
+            for n in names
+            if window.matches({**monitors[n].labels, "monitor": n, "group": monitors[n].group})
+        }
+        if not covered:
+            continue
+        components = _components_of(page, covered)
+        for start, end in window.occurrences(now, now + AHEAD, PER_WINDOW):
+            if start <= now:
+                ongoing |= covered
+            out.append(
+                {
+                    "status": "in_progress" if start <= now else "scheduled",
+                    "description": cfg.description,
+                    "components": components,
+                    "start": start,
+                    "end": end,
+                }
+            )
+    out.sort(key=lambda e: (e["start"], e["end"]))
+    return out, ongoing
+
+
+async def incident_entries(web: Web, page: StatusPageConfig, now: float) -> list[dict[str, Any]]:
+    """Public entries of the incidents affecting the page (see ``incidents.public``)."""
+    names = {n for c in page.components for n in c.monitors}
+    found = await asyncio.to_thread(incidents_affecting, web.engine, names, now, RECENT)
+    return [
+        {
+            "id": i.id,
+            "status": i.status,
+            "impact": i.impact,
+            "components": _components_of(page, i.monitors),
+            "started": i.started,
+            "updated": i.updated,
+            "resolved": i.resolved,
+        }
+        for i in found
+    ]
+
+
 async def page_payload(web: Web, page: StatusPageConfig) -> dict[str, Any]:
+    now = web.now()
+    config = web.app.config
     names = sorted({m for c in page.components for m in c.monitors})
     days = await views.uptime_days(web, names, DAYS)
+    by_name = {m.name: m for m in config.monitors}
+    maintenance, maintained = maintenance_entries(page, config.maintenance, by_name, now)
     components = []
     for comp in page.components:
-        states = [views.state_name(web.app.tracker.get(m)) for m in comp.monitors]
+        states = [
+            views.state_name(web.app.tracker.get(m)) for m in comp.monitors if m not in maintained
+        ]
         history = _merge_days([days[m] for m in comp.monitors])
         n_ok = [d["ratio"] for d in history if d["ratio"] is not None]
         components.append(
             {
                 "name": comp.name,
                 "description": comp.description,
-                "state": component_state(states),
+                "state": component_state(states, len(maintained.intersection(comp.monitors))),
                 "uptime_90d": sum(n_ok) / len(n_ok) if n_ok else None,
                 "days": history,
             }
@@ -71,10 +149,10 @@ async def page_payload(web: Web, page: StatusPageConfig) -> dict[str, Any]:
         "title": page.title,
         "description": page.description,
         "state": LEVELS[worst],
-        "updated": web.now(),
+        "updated": now,
         "components": components,
-        "incidents": [],
-        "maintenance": [],
+        "incidents": await incident_entries(web, page, now),
+        "maintenance": maintenance,
     }
 
 
@@ -90,10 +168,10 @@ def status_routes(web: Web) -> list[BaseRoute]:
     async def payload(slug: str) -> dict[str, Any]:
         page = find(slug)
         hit = cache.get(slug)
-        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        if hit is not None and web.app.clock.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
         got = await page_payload(web, page)
-        cache[slug] = (time.monotonic(), got)
+        cache[slug] = (web.app.clock.monotonic(), got)
         return got
 
     async def page_json(request: Request) -> Response:

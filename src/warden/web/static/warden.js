@@ -52,10 +52,50 @@
     var body = document.querySelector("#monitors tbody");
     var live = document.getElementById("live");
     var form = document.getElementById("filters");
+    var pagers = document.querySelectorAll(".pager");
+    var size = Number(pagers.length ? pagers[0].dataset.size : 100) || 100;
+    var page = Number(pagers.length ? pagers[0].dataset.page : 1) || 1;
     function query() {
       var params = new URLSearchParams();
       new FormData(form).forEach(function (value, key) { if (value) params.append(key, value); });
       return params.toString();
+    }
+    function pageHref(n) {
+      var params = new URLSearchParams(query());
+      if (n > 1) params.set("page", n);
+      var q = params.toString();
+      return "/" + (q ? "?" + q : "");
+    }
+    function pageNumbers(pages) {
+      var keep = [1, pages], out = [];
+      for (var k = page - 2; k <= page + 2; k++) keep.push(k);
+      keep.filter(function (n, i) { return n >= 1 && n <= pages && keep.indexOf(n) === i; })
+        .sort(function (a, b) { return a - b; })
+        .forEach(function (n) {
+          if (out.length && n - out[out.length - 1] > 1) out.push(null);
+          out.push(n);
+        });
+      return out;
+    }
+    function drawPager(total) {
+      var pages = Math.max(1, Math.ceil(total / size)), num = function (n) { return n.toLocaleString("en-US"); };
+      var text = total ? "Showing " + num((page - 1) * size + 1) + "\u2013" + num(Math.min(page * size, total)) + " of " + num(total) : "No monitors match.";
+      pagers.forEach(function (nav) {
+        nav.dataset.page = page;
+        nav.textContent = "";
+        nav.appendChild(el("span", { "class": "count" }, text));
+        if (pages < 2) return;
+        if (page > 1) nav.appendChild(el("a", { href: pageHref(page - 1), rel: "prev" }, "\u2039 Previous"));
+        pageNumbers(pages).forEach(function (n) {
+          if (n === null) nav.appendChild(el("span", { "class": "gap" }, "\u2026"));
+          else if (n === page) nav.appendChild(el("span", { "class": "current", "aria-current": "page" }, String(n)));
+          else nav.appendChild(el("a", { href: pageHref(n) }, String(n)));
+        });
+        if (page < pages) nav.appendChild(el("a", { href: pageHref(page + 1), rel: "next" }, "Next \u203a"));
+      });
+    }
+    if ((new URLSearchParams(location.search).get("page") || "1") !== String(page)) {
+      history.replaceState(null, "", pageHref(page));  // the server showed the last page instead
     }
     function row(m) {
       var tr = el("tr", { "data-monitor": m.name });
@@ -73,19 +113,27 @@
     }
     function refresh() {
       var q = query();
-      Promise.all([api("/api/v1/monitors?sparkline=true&limit=100&" + q), api("/api/v1/status")]).then(function (got) {
+      var paged = "/api/v1/monitors?sparkline=true&limit=" + size + "&offset=" + (page - 1) * size;
+      Promise.all([api(paged + (q ? "&" + q : "")), api("/api/v1/status")]).then(function (got) {
         var data = got[0], summary = got[1];
+        var last = Math.max(1, Math.ceil(data.total / size));
+        if (page > last) {  // fewer monitors than when this page was drawn: show the last page
+          page = last;
+          history.replaceState(null, "", pageHref(page));
+          refresh();
+          return;
+        }
         body.textContent = "";
         data.monitors.forEach(row);
         document.querySelectorAll("[data-count]").forEach(function (b) { b.textContent = summary.monitors[b.dataset.count]; });
-        document.getElementById("more").textContent = data.total > data.monitors.length ?
-          "Showing " + data.monitors.length + " of " + data.total + ": narrow the filters to see the rest." : "";
+        drawPager(data.total);
         live.textContent = "updated " + new Date().toLocaleTimeString();
       }).catch(function (e) { live.textContent = "update failed: " + e.message; });
     }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      history.replaceState(null, "", "/?" + query());
+      page = 1;
+      history.replaceState(null, "", pageHref(page));
       refresh();
     });
     var select = document.getElementById("series"), target = document.getElementById("series-chart");
@@ -221,5 +269,8 @@
     setInterval(refresh, POLL_MS);
   }
 
-  window.Warden = { overview: overview, monitor: monitor, alerts: alerts, api: api };
+  window.Warden = {
+    overview: overview, monitor: monitor, alerts: alerts,
+    api: api, el: el, utc: utc, pct: pct, ms: ms, cols: cols, chart: chart, POLL_MS: POLL_MS
+  };
 })();
