@@ -179,6 +179,7 @@ class Server:
         from argon2 import PasswordHasher
 
         from warden.config.schema import build_model
+        from warden.engine import heap
         from warden.engine.app import App
         from warden.engine.state import StateTracker
         from warden.store import open_store
@@ -222,6 +223,7 @@ class Server:
             if self.server.started:
                 break
             await asyncio.sleep(0.01)
+        heap.settle()  # as `warden up` does once it has started
         self.ready.set()
         await task
         store.close()

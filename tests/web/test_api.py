@@ -232,3 +232,28 @@ async def test_uptime_windows_from_day_cache_match_the_store(site: Site) -> None
             body = (await c.get("/api/v1/monitors", params={"q": "db"})).json()
             assert body["monitors"][0]["uptime"] == pytest.approx(want)
     assert want["7d"] != want["30d"]
+
+
+async def test_the_cached_order_follows_status_changes_and_reloads(site: Site) -> None:
+    async def names(query: str = "") -> list[str]:
+        async with site.client(Role.VIEWER) as c:
+            got = await c.get(f"/api/v1/monitors{query}")
+        return [m["name"] for m in got.json()["monitors"]]
+
+    for name in ("api", "web", "db"):
+        await site.record(name, Status.UP)
+    assert await names() == ["api", "db", "web"]
+    assert await names() == ["api", "db", "web"]  # served from the kept order
+    assert await names("?state=down") == []
+    await site.record("web", Status.DOWN, error=ErrorClass.REFUSED)
+    assert await names() == ["web", "api", "db"]
+    assert await names("?state=down") == ["web"]
+    await site.record("web", Status.DOWN, error=ErrorClass.REFUSED)  # no change of status
+    assert await names() == ["web", "api", "db"]
+    await site.record("web", Status.UP)
+    assert await names() == ["api", "db", "web"]
+    new = site.app.config.model_copy(
+        update={"monitors": [m for m in site.app.config.monitors if m.name != "db"]}
+    )
+    await site.app.reload(new)
+    assert await names() == ["api", "web"]

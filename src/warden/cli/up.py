@@ -61,6 +61,7 @@ def _setup_logging(level: str) -> None:
 
 async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None:
     from warden.config import WardenConfig, load_config
+    from warden.engine import heap
     from warden.engine.app import App
     from warden.engine.wiring import build_jobs, build_services
     from warden.errors import ConfigError
@@ -89,6 +90,7 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
                 log.error("reload refused, keeping the running config:\n%s", issues)
                 return
             await app.reload(new)
+            heap.settle()
             log.info(
                 "config reloaded: %d monitors, %d collectors",
                 len(new.monitors),
@@ -113,6 +115,7 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
             fail(str(exc), EXIT_INPUT)
         server = make_server(create_web_app(app))
     await app.start()
+    heap.settle()
     log.info(
         "warden up: %d monitors, %d collectors, store %s%s",
         len(cfg.monitors),

@@ -18,6 +18,7 @@ class StateTracker:
         self.retries = retries
         self._states: dict[str, MonitorState] = {s.monitor: s for s in previous}
         self._failures: dict[str, int] = {s.monitor: s.failures for s in self._states.values()}
+        self.status_version = 0  # changes whenever a monitor's status does (for cached orders)
 
     def get(self, monitor: str) -> MonitorState | None:
         return self._states.get(monitor)
@@ -28,6 +29,7 @@ class StateTracker:
     def forget(self, monitor: str) -> None:
         self._states.pop(monitor, None)
         self._failures.pop(monitor, None)
+        self.status_version += 1
 
     def observe(self, r: CheckResult) -> tuple[MonitorState | None, Status | None, bool]:
         """Fold one result in. Returns (state to store or None, previous status, changed)."""
@@ -57,5 +59,7 @@ class StateTracker:
         )
         if current is not None and not changed:
             state = replace(state, since=current.since)
+        else:
+            self.status_version += 1
         self._states[r.monitor] = state
         return state, old, changed

@@ -26,6 +26,7 @@ from warden.web.slo_data import SloBook
 from warden.web.users import UserBook
 
 if TYPE_CHECKING:
+    from warden.config.schema import MonitorBase
     from warden.engine.app import App
 
 T = TypeVar("T")
@@ -131,11 +132,16 @@ class BucketCache:
                     del known[old]
 
     def total(self, mid: int, lo: float, hi: float) -> queries.Counts:
-        out = queries.Counts()
+        n = up = degraded = down = 0
+        lat_sum = 0.0
         for b, c in self.by_monitor.get(mid, {}).items():
-            if lo <= b < hi:
-                out.add(c.n, c.up, c.degraded, c.down, c.lat_sum)
-        return out
+            if lo <= b < hi:  # cached counts are clean ints: no need for Counts.add's coercion
+                n += c.n
+                up += c.up
+                degraded += c.degraded
+                down += c.down
+                lat_sum += c.lat_sum
+        return queries.Counts(n, up, degraded, down, lat_sum)
 
 
 @dataclass
@@ -152,6 +158,8 @@ class Web:
     hours: BucketCache = field(default_factory=lambda: BucketCache(3600, 26))
     slos: SloBook = field(init=False)
     _ids: dict[str, int] = field(default_factory=dict)
+    orders: dict[Any, list[MonitorBase]] = field(default_factory=dict)  # by Filters
+    orders_of: tuple[Any, ...] = ()  # (config, tracker, status version) they were made for
 
     def __post_init__(self) -> None:
         self.slos = SloBook(self.engine, self.known_ids)

@@ -200,20 +200,48 @@ def summary(web: Web) -> dict[str, Any]:
     }
 
 
+def ordered(web: Web, filters: Filters) -> list[MonitorBase]:
+    """The monitors ``filters`` keep, worst state first, then by name.
+
+    Kept while no monitor's status changed and the config is the same (a poll of 10,000
+    monitors then skips the pass and the sort); a handful of filter sets are remembered.
+    """
+    tracker, config = web.app.tracker, web.app.config
+    owner = (config, tracker, tracker.status_version)
+    held = web.orders_of  # held, not by id: a reloaded config cannot alias an old one
+    if (
+        len(held) != 3
+        or any(a is not b for a, b in zip(held[:2], owner[:2], strict=True))
+        or (held[2] != owner[2])
+    ):
+        web.orders_of = owner
+        web.orders.clear()
+    found = web.orders.get(filters)
+    if found is not None:
+        return found
+    get = tracker.get
+    active = filters.active
+    rows = []
+    for m in config.monitors:
+        st = get(m.name)
+        name = _LABELS[st.status] if st is not None else "unknown"
+        if not active or filters.keep(m, name):
+            rows.append((_ORDER[name], m.name, m))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    found = [m for _, _, m in rows]
+    if len(web.orders) >= 8:
+        web.orders.clear()
+    web.orders[filters] = found
+    return found
+
+
 async def overview(
     web: Web, filters: Filters, offset: int, limit: int, sparkline: bool
 ) -> dict[str, Any]:
     """One page of monitors, worst state first, with uptime windows (and sparklines)."""
     get = web.app.tracker.get
-    active = filters.active
-    chosen = []
-    for m in web.app.config.monitors:
-        st = get(m.name)
-        name = _LABELS[st.status] if st is not None else "unknown"
-        if not active or filters.keep(m, name):
-            chosen.append((_ORDER[name], m.name, m, st))
-    chosen.sort(key=lambda row: (row[0], row[1]))
-    page = [(m, st) for _, _, m, st in chosen[offset : offset + limit]]
+    chosen = ordered(web, filters)
+    page = [(m, get(m.name)) for m in chosen[offset : offset + limit]]
     rows = [monitor_base(m, st) for m, st in page]
     ids = await web.monitor_ids([m.name for m, _ in page])
     recent = await asyncio.to_thread(load_recent, web, list(ids.values()), sparkline)
