@@ -225,3 +225,13 @@ def test_status_changes_count_down_flips(
     got = store.status_changes(T0, T0 + 1000)
     assert got.get("m") == changes
     assert got["other"] == 4
+
+
+def test_uptimes_of_named_monitors_where_raw_is_gone(store: SqlStore) -> None:
+    store.write([result(m, T0 + i * 10) for i in range(360) for m in ("a", "b", "c")])
+    now = T0 + 3 * 3600
+    store.rollup(now)
+    store.prune(now, raw=3600, minute=86400, hour=400 * 86400)
+    got = store.uptimes(T0, T0 + 3600, ["a", "c"])
+    assert set(got) == {"a", "c"}
+    assert got["a"] == store.uptime("a", T0, T0 + 3600)

@@ -75,12 +75,15 @@ def good_total(
     store: Store, slo: SloConfig, names: Sequence[str], since: float, until: float
 ) -> tuple[int, int]:
     good = total = 0
+    if slo.latency is None:  # exact counts of every monitor in one batched read
+        every = store.uptimes(since, until, names)
+        for name in names:
+            up = every.get(name)
+            if up is not None:
+                good += up.up + up.degraded
+                total += up.total
+        return good, total
     for name in names:
-        if slo.latency is None:
-            up = store.uptime(name, since, until)
-            good += up.up + up.degraded
-            total += up.total
-            continue
         for r in store.results(name, since, until):
             total += 1
             if r.status is not Status.DOWN and r.latency <= slo.latency:

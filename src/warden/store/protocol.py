@@ -100,8 +100,10 @@ class Store(Protocol):
     def status_changes(self, since: float, until: float) -> dict[str, int]:
         """Per monitor, how often its results switched between down and not down."""
 
-    def uptimes(self, since: float, until: float) -> dict[str, Uptime]:
-        """``uptime`` of every monitor that has checks in ``[since, until)``."""
+    def uptimes(
+        self, since: float, until: float, names: Sequence[str] | None = None
+    ) -> dict[str, Uptime]:
+        """``uptime`` of every monitor (at least of ``names``) with checks in the range."""
 
     def uptime(self, monitor: str, since: float, until: float) -> Uptime:
         """Check counts in ``[since, until)`` from raw results, then rollups where raw is gone."""

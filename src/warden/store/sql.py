@@ -338,12 +338,15 @@ class SqlStore:
             self._monitor_names[mid]: int(n or 0) for mid, n in rows if mid in self._monitor_names
         }
 
-    def uptimes(self, since: float, until: float) -> dict[str, Uptime]:
-        """``uptime`` of every monitor over one range: one GROUP BY where raw results cover it."""
+    def uptimes(
+        self, since: float, until: float, names: Sequence[str] | None = None
+    ) -> dict[str, Uptime]:
+        """``uptime`` of every monitor (or of ``names``) over one range: one GROUP BY where raw
+        results cover it, else per monitor."""
         with self._connect() as conn:
             raw_from = self._horizon(conn, "raw_horizon")
             if since < raw_from:  # part of the range is only in rollups: per monitor
-                names = list(self._monitor_ids)
+                names = list(self._monitor_ids) if names is None else list(names)
             else:
                 t = s.check_results
                 rows = conn.execute(
