@@ -1,9 +1,12 @@
-"""Fixtures for the web tests: a small App over a SQLite store, users and an HTTP client."""
+"""Fixtures for the web tests: a small App over a SQLite store, users and an HTTP client, and
+``serve_web`` for tests that need a real server on 127.0.0.1 (browsers, Prometheus)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from warden.results import CheckResult, Status
 from warden.store import open_store
 from warden.store.sql import SqlStore
 from warden.web.app import create_web_app
+from warden.web.server import bind, make_server
 from warden.web.users import Role, UserBook
 
 PASSWORD = "correct horse battery"
@@ -87,3 +91,24 @@ def site(make_site: Callable[..., Site]) -> Site:
         *monitors("api", "web", group="shop", team="a"),
         *monitors("db", group="data", team="b"),
     )
+
+
+@contextlib.asynccontextmanager
+async def serve_web(app: App, book: UserBook, *, start: bool = True) -> AsyncIterator[int]:
+    """Serve ``app``'s web app on a free 127.0.0.1 port (starting the App unless ``start`` is
+    false) until the block ends; yields the port. The store is the caller's to close."""
+    sock = bind("127.0.0.1:0")
+    server = make_server(create_web_app(app, book=book))
+    if start:
+        await app.start()
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers only this flag)
+            await asyncio.sleep(0.02)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        await asyncio.wait({serving}, timeout=5)
+        if start:
+            await app.shutdown()
+        sock.close()

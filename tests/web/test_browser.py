@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD
+from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.store import open_store
-from warden.web.app import create_web_app
-from warden.web.server import bind, make_server
 from warden.web.users import Role, UserBook
 
 pytestmark = [
@@ -90,22 +88,12 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     app = App(cfg, store, flush_interval=0.1)
     book = UserBook(store.engine, CHEAP_HASHER)
     book.add_user("ops", PASSWORD, Role.OPERATOR)
-    sock = bind("127.0.0.1:0")
-    port = sock.getsockname()[1]
-    server = make_server(create_web_app(app, book=book))
-    await app.start()
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers only this flag)
-            await asyncio.sleep(0.02)
-        yield Running(app, f"http://127.0.0.1:{port}", target)
+        async with serve_web(app, book) as port:
+            yield Running(app, f"http://127.0.0.1:{port}", target)
     finally:
-        server.should_exit = True
-        await asyncio.wait({serving}, timeout=5)
-        await app.shutdown()
         await target.stop()
         store.close()
-        sock.close()
 
 
 async def test_login_outage_and_recovery_and_status_page(

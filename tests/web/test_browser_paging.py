@@ -3,20 +3,17 @@ filters; a new filter starts at page 1; the links carry the filters to the next 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD
+from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
 from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.store import open_store
-from warden.web.app import create_web_app
-from warden.web.server import bind, make_server
 from warden.web.users import Role, UserBook
 
 pytestmark = [
@@ -38,20 +35,11 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
     app = App(cfg, store, flush_interval=0.1)
     book = UserBook(store.engine, CHEAP_HASHER)
     book.add_user("viewer", PASSWORD, Role.VIEWER)
-    sock = bind("127.0.0.1:0")
-    server = make_server(create_web_app(app, book=book))
-    await app.start()
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers only this flag)
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        async with serve_web(app, book) as port:
+            yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
-        await asyncio.wait({serving}, timeout=5)
-        await app.shutdown()
         store.close()
-        sock.close()
 
 
 async def test_page_controls_keep_filters(url: str, request: pytest.FixtureRequest) -> None:

@@ -7,7 +7,6 @@ of one monitor three hours ago), so the charts have something to draw.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import AsyncIterator
@@ -15,14 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD
+from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
 from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from warden.config.schema import build_model
 from warden.engine.app import App, monitor_info
 from warden.results import CheckResult, Status
 from warden.store import open_store
-from warden.web.app import create_web_app
-from warden.web.server import bind, make_server
 from warden.web.users import Role, UserBook
 
 pytestmark = [
@@ -59,18 +56,11 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
     app = App(cfg, store, flush_interval=0.1)
     book = UserBook(store.engine, CHEAP_HASHER)
     book.add_user("viewer", PASSWORD, Role.VIEWER)
-    sock = bind("127.0.0.1:0")
-    server = make_server(create_web_app(app, book=book))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers only this flag)
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        async with serve_web(app, book, start=False) as port:
+            yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
-        await asyncio.wait({serving}, timeout=5)
         store.close()
-        sock.close()
 
 
 async def test_slo_list_and_charts(url: str, request: pytest.FixtureRequest) -> None:

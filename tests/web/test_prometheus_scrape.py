@@ -18,13 +18,11 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.web.conftest import CHEAP_HASHER
+from tests.web.conftest import CHEAP_HASHER, serve_web
 from tests.web.test_browser import Target
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.store import open_store
-from warden.web.app import create_web_app
-from warden.web.server import bind, make_server
 from warden.web.users import Role, UserBook
 
 PROMETHEUS = Path("/usr/bin/prometheus")
@@ -66,22 +64,13 @@ async def warden(tmp_path: Path) -> AsyncIterator[Warden]:
     book = UserBook(store.engine, CHEAP_HASHER)
     book.add_user("scraper", "a long enough password", Role.VIEWER)
     token, _ = book.create_token("scraper", "prometheus")
-    sock = bind("127.0.0.1:0")
-    server = make_server(create_web_app(app, book=book))
-    await app.start()
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers only this flag)
-            await asyncio.sleep(0.02)
-        await app.check_now(["up-tcp", "down-tcp"])
-        yield Warden(app, sock.getsockname()[1], token)
+        async with serve_web(app, book) as port:
+            await app.check_now(["up-tcp", "down-tcp"])
+            yield Warden(app, port, token)
     finally:
-        server.should_exit = True
-        await asyncio.wait({serving}, timeout=5)
-        await app.shutdown()
         await target.stop()
         store.close()
-        sock.close()
 
 
 @contextlib.asynccontextmanager
