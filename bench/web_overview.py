@@ -8,8 +8,8 @@ the real web app with uvicorn on 127.0.0.1 and measures over HTTP:
 - the overview: ``GET /`` plus the two API calls its page makes on load
   (``/api/v1/monitors?sparkline=true&limit=100`` and ``/api/v1/status``), cold and warm;
 - API calls (a fixed mix), p50/p95/p99 per endpoint and overall, SLOs included (one over
-  every monitor, one over a group of 500, a latency SLO over that group), with the first SLO
-  calls (cold: the whole history read once) timed apart;
+  every monitor, one over a group of 500, a latency SLO over that group); the SLO history is
+  read in the background from the start, and the time until it is ready is printed apart;
 - optionally (``--browser``) the overview in headless Chromium until its table is live.
 
     .venv/bin/python bench/web_overview.py                      # 10,000 monitors, 30 days
@@ -309,14 +309,22 @@ def main() -> None:
 
     server = Server(path, args.monitors)
     thread = threading.Thread(target=server.run, daemon=True)
+    started = time.perf_counter()
     thread.start()
     if not server.ready.wait(300):
         raise SystemExit("the web app did not start")
     try:
-        with httpx.Client(base_url=server.url, timeout=30) as client:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
             login = client.post("/login", data={"username": "bench", "password": PASSWORD})
             if login.status_code != 303:
                 raise SystemExit(f"login failed: {login.status_code}")
+            # the web app reads SLO history in the background from its start; wait for it
+            # (the first SLO call blocks until then) so the timings below are not shared with it
+            timed(client, "/api/v1/slos")
+            print(
+                "SLO history read in the background from the start: ready "
+                f"{(time.perf_counter() - started) * 1000:.0f} ms after start"
+            )
             cold = overview_once(client)
             warm = [overview_once(client) for _ in range(20)]
             print(f"overview (GET / + its 2 API calls), cold: {cold * 1000:.0f} ms")
@@ -324,8 +332,8 @@ def main() -> None:
                 f"overview warm: median {statistics.median(warm) * 1000:.0f} ms, "
                 f"max {max(warm) * 1000:.0f} ms   (budget 1000 ms)"
             )
-            for path in ("/api/v1/slos", "/api/v1/slos/all", "/api/v1/slos/team-3-fast"):
-                print(f"{path} cold: {timed(client, path) * 1000:.0f} ms")
+            for path in ("/api/v1/slos/all", "/api/v1/slos/team-3-fast"):
+                print(f"{path} first call: {timed(client, path) * 1000:.0f} ms")
             rng = random.Random(7)
             names = monitor_names(args.monitors)
             mix = [

@@ -10,7 +10,9 @@ API token; see auth.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,7 +122,16 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
     alerts = AlertRepository(engine)
     collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]
     metrics = web.auth.guard(Role.VIEWER)(metrics_endpoint(app, last, collectors))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        cfg = app.config
+        if cfg.slos:  # a first SLO read of a large store takes seconds: start it before a visit
+            web.slos.latest(cfg.slos, cfg.monitors, web.now(), 0.0)
+        yield
+
     return Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
