@@ -73,9 +73,11 @@ def list_alerts(
         (a, muting.reason(a, firing, now) if a.state is AlertState.FIRING else None) for a in alerts
     ]
     if json_out:
+        from warden.alerting.views import alert_json
+
         write_json(
             "alerts",
-            {"alerts": [{**_alert_json(a), "muted": reason} for a, reason in rows]},
+            {"alerts": [{**alert_json(a), "muted": reason} for a, reason in rows]},
         )
         return
     table = Table("State", "Severity", "Alert", "Labels", "Since", "Muted")
@@ -86,22 +88,6 @@ def list_alerts(
         since = a.starts_at if a.state is AlertState.FIRING else a.active_since
         table.add_row(a.state.value, a.severity, a.name, labels, _when(since), reason or "")
     stdout().print(table if alerts else "no alerts")
-
-
-def _alert_json(a: Any) -> dict[str, Any]:
-    return {
-        "fingerprint": a.fingerprint,
-        "name": a.name,
-        "rule": a.rule,
-        "severity": a.severity,
-        "state": a.state.value,
-        "labels": dict(a.labels),
-        "annotations": dict(a.annotations),
-        "value": a.value,
-        "active_since": a.active_since,
-        "starts_at": a.starts_at,
-        "ends_at": a.ends_at,
-    }
 
 
 @app.command("log")
@@ -250,21 +236,11 @@ def silence_add(
     finally:
         store.close()
     if json_out:
-        write_json("silence", {"silence": _silence_json(sil)})
+        from warden.alerting.views import silence_json
+
+        write_json("silence", {"silence": silence_json(sil, now)})
         return
     stdout().print(f"silence {sil.id} until {_when(sil.ends_at)}")
-
-
-def _silence_json(s: Any) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "matchers": [str(m) for m in s.matchers],
-        "starts_at": s.starts_at,
-        "ends_at": s.ends_at,
-        "created_by": s.created_by,
-        "comment": s.comment,
-        "created_at": s.created_at,
-    }
 
 
 @silence_app.command("list")
@@ -287,9 +263,11 @@ def silence_list(
     now = time.time()
     shown = [s for s in silences if all_ or s.ends_at > now]
     if json_out:
+        from warden.alerting.views import silence_json
+
         write_json(
             "silences",
-            {"silences": [{**_silence_json(s), "active": s.active(now)} for s in shown]},
+            {"silences": [silence_json(s, now) for s in shown]},
         )
         return
     table = Table("ID", "Matchers", "Until", "By", "Comment")

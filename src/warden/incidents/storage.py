@@ -147,17 +147,7 @@ class IncidentRepository:
 
     def open(self, group_key: str, title: str, severity: str, now: float, reason: str) -> Incident:
         def q(conn: Connection) -> int:
-            res = conn.execute(
-                t.incidents.insert().values(
-                    group_key=group_key,
-                    title=title,
-                    severity=severity,
-                    status="detected",
-                    opened_at=now,
-                    updated_at=now,
-                )
-            )
-            new_id = int(res.inserted_primary_key[0])  # type: ignore[index]
+            new_id = _insert(conn, group_key, title, severity, now)
             _event(conn, new_id, now, "status", "warden", f"detected: {reason}", {})
             return new_id
 
@@ -178,18 +168,8 @@ class IncidentRepository:
         """Open an incident by hand (``author`` declares it), linked to affected ``monitors``."""
 
         def q(conn: Connection) -> int:
+            new_id = _insert(conn, "manual:pending", title, severity, now)
             i = t.incidents
-            res = conn.execute(
-                i.insert().values(
-                    group_key="manual:pending",
-                    title=title,
-                    severity=severity,
-                    status="detected",
-                    opened_at=now,
-                    updated_at=now,
-                )
-            )
-            new_id = int(res.inserted_primary_key[0])  # type: ignore[index]
             conn.execute(update(i).where(i.c.id == new_id).values(group_key=f"manual:{new_id}"))
             names = list(dict.fromkeys(monitors))
             affected = f" (affects {', '.join(names)})" if names else ""
@@ -387,6 +367,21 @@ class IncidentRepository:
 
     def resolve(self, incident_id: int, author: str, now: float, note: str = "") -> Incident:
         return self.set_status(incident_id, "resolved", now, author, note)
+
+
+def _insert(conn: Connection, group_key: str, title: str, severity: str, now: float) -> int:
+    """A new detected incident's row; its id."""
+    res = conn.execute(
+        t.incidents.insert().values(
+            group_key=group_key,
+            title=title,
+            severity=severity,
+            status="detected",
+            opened_at=now,
+            updated_at=now,
+        )
+    )
+    return int(res.inserted_primary_key[0])  # type: ignore[index]
 
 
 def _event(

@@ -11,7 +11,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.exceptions import HTTPException
@@ -21,7 +21,8 @@ from starlette.routing import BaseRoute, Route
 
 from warden.alerting.model import Alert, AlertState
 from warden.alerting.service import AlertingService
-from warden.alerting.storage import AlertRepository, Silence
+from warden.alerting.storage import AlertRepository
+from warden.alerting.views import alert_json, silence_json
 from warden.web.api import read_json_body
 from warden.web.context import Web, bad, json
 from warden.web.users import Role
@@ -31,34 +32,6 @@ if TYPE_CHECKING:
 
 MAX_SILENCE = 400 * 86400.0
 _NOT_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
-
-
-def alert_json(a: Alert) -> dict[str, Any]:
-    return {
-        "fingerprint": a.fingerprint,
-        "rule": a.rule,
-        "severity": a.severity,
-        "state": str(a.state),
-        "labels": dict(a.labels),
-        "annotations": dict(a.annotations),
-        "value": a.value,
-        "active_since": a.active_since,
-        "starts_at": a.starts_at,
-        "ends_at": a.ends_at,
-    }
-
-
-def silence_json(s: Silence, now: float) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "matchers": [str(m) for m in s.matchers],
-        "starts_at": s.starts_at,
-        "ends_at": s.ends_at,
-        "created_by": s.created_by,
-        "comment": s.comment,
-        "created_at": s.created_at,
-        "active": s.active(now),
-    }
 
 
 def label_name(key: str) -> str:

@@ -159,7 +159,7 @@ class Web:
     slos: SloBook = field(init=False)
     _ids: dict[str, int] = field(default_factory=dict)
     orders: dict[Any, list[MonitorBase]] = field(default_factory=dict)  # by Filters
-    orders_of: tuple[Any, ...] = ()  # (config, tracker, status version) they were made for
+    orders_of: tuple[Any, Any, int] | None = None  # (config, tracker, status version) of orders
 
     def __post_init__(self) -> None:
         self.slos = SloBook(self.engine, self.known_ids)

@@ -207,14 +207,14 @@ def ordered(web: Web, filters: Filters) -> list[MonitorBase]:
     monitors then skips the pass and the sort); a handful of filter sets are remembered.
     """
     tracker, config = web.app.tracker, web.app.config
-    owner = (config, tracker, tracker.status_version)
-    held = web.orders_of  # held, not by id: a reloaded config cannot alias an old one
+    held = web.orders_of  # the objects, not their ids: a new config cannot alias an old one
     if (
-        len(held) != 3
-        or any(a is not b for a, b in zip(held[:2], owner[:2], strict=True))
-        or (held[2] != owner[2])
+        held is None
+        or held[0] is not config
+        or held[1] is not tracker
+        or (held[2] != tracker.status_version)
     ):
-        web.orders_of = owner
+        web.orders_of = (config, tracker, tracker.status_version)
         web.orders.clear()
     found = web.orders.get(filters)
     if found is not None:
