@@ -141,3 +141,46 @@ def test_help_runs_without_heavy_imports() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_validate_several_files_and_what_they_hold(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "monitors:\n  - name: a\n    tcp: {host: 127.0.0.1, port: 1}\n"
+        "receivers:\n  - name: log\n    webhook: [{url: 'http://127.0.0.1:9/'}]\n"
+        "routes:\n  - receiver: log\n"
+        "slos:\n  - name: a-slo\n    objective: 99\n    monitors: [a]\n"
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("monitors:\n  - name: a\n    tcp: {host: h, port: 0}\n  - name: a\n    dns: 3\n")
+    backups = Path(__file__).parents[2] / "examples" / "backups.yaml"
+    result = runner.invoke(app, ["validate", str(good), str(bad), str(backups)])
+    assert result.exit_code == 2
+    assert f"ok: {good}: 1 monitor, 1 receiver, 1 route, 1 SLO" in result.stdout
+    assert f"ok: {backups}: 3 backups" in result.stdout
+    assert f"{bad}:4: monitors[1].name: 'a' is already used by monitors[0]" in result.stderr
+    assert f"{bad}:3: monitors[0].tcp.port" in result.stderr
+    doc = json.loads(runner.invoke(app, ["validate", str(good), str(backups), "--json"]).stdout)
+    assert doc["valid"] is True
+    assert [f["file"] for f in doc["files"]] == [str(good), str(backups)]
+    assert doc["files"][0]["counts"]["receivers"] == 1
+    assert doc["files"][1]["counts"]["backups"] == 3
+    assert doc["counts"]["slos"] == 1
+    assert doc["monitors"] == 1
+
+
+def test_commands_find_the_config_the_same_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("WARDEN_CONFIG", raising=False)
+    for args in (["status"], ["validate"], ["user", "list"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, args
+        assert "looked in ./warden.yaml, ./warden.yml" in result.output, args
+    cfg = tmp_path / "elsewhere.yaml"
+    cfg.write_text(f"store:\n  url: sqlite:///{tmp_path}/w.db\n")
+    monkeypatch.setenv("WARDEN_CONFIG", str(cfg))
+    for args in (["status", "--json"], ["validate"], ["user", "list", "--json"]):
+        assert runner.invoke(app, args).exit_code == 0, args

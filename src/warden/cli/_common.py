@@ -11,7 +11,6 @@ Exit codes (stable, documented in docs/cli.md):
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,8 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Config file (default: $WARDEN_CONFIG, else ./warden.yaml).",
+        help="Config file (default: $WARDEN_CONFIG, else the first of ./warden.yaml, "
+        "./warden.yml, ~/.config/warden/warden.yaml, /etc/warden/warden.yaml).",
         show_default=False,
     ),
 ]
@@ -39,9 +39,18 @@ JsonOption = Annotated[
 
 
 def config_path(path: Path | None) -> Path:
-    if path is not None:
-        return path
-    return Path(os.environ.get("WARDEN_CONFIG", "warden.yaml"))
+    """The config file the search rule picks (``--config``, $WARDEN_CONFIG, then the search
+    order), existing or not; ``load`` and ``find_config`` refuse a missing one."""
+    from warden.config._find import candidate_config
+
+    return candidate_config(path)
+
+
+def find_config(path: Path | None) -> Path:
+    """Like ``config_path`` but a ConfigError listing the places tried when there is none."""
+    from warden.config import find_config as find
+
+    return find(path)
 
 
 def stdout() -> Console:
@@ -85,7 +94,7 @@ def load(path: Path | None) -> Any:
     """Load and validate the config (ConfigError propagates to ``handle_errors``)."""
     from warden.config import load_config
 
-    return load_config(config_path(path))
+    return load_config(find_config(path))
 
 
 def write_json(kind: str, payload: dict[str, Any]) -> None:

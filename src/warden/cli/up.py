@@ -13,8 +13,8 @@ import typer
 from warden.cli._common import (
     EXIT_INPUT,
     ConfigOption,
-    config_path,
     fail,
+    find_config,
     handle_errors,
     load,
     stderr,
@@ -32,7 +32,7 @@ def up(
 ) -> None:
     """Run Warden: monitors, collectors and scheduled jobs, with the web UI and API."""
     _setup_logging(log_level)
-    path = config_path(config)
+    path = find_config(config)
     cfg = load(path)
     import uvloop
 
@@ -113,7 +113,17 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
         except (OSError, ValueError) as exc:
             await asyncio.to_thread(store.close)
             fail(str(exc), EXIT_INPUT)
-        server = make_server(create_web_app(app))
+        asgi = create_web_app(app)
+        server = make_server(asgi)
+        token = await asyncio.to_thread(asgi.state.setup_link.issue)
+        if token is not None:
+            base = (cfg.server.external_url or f"http://{address}").rstrip("/")
+            log.warning(
+                "no users yet: create the first admin at %s/setup/%s "
+                "(one use; or run `warden user add NAME --role admin`)",
+                base,
+                token,
+            )
     await app.start()
     heap.settle()
     log.info(

@@ -11,7 +11,9 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, SecretStr, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 def _is_secret(annotation: Any) -> bool:
@@ -37,6 +39,31 @@ class ConfigModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, hide_input_in_errors=True
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The schema also allows ``<secret>_file`` in place of each secret, never both."""
+        schema = handler(core_schema)
+        secrets = _secret_fields(cls)
+        if not secrets:
+            return schema
+        full = handler.resolve_ref_schema(schema)
+        props, required = full.setdefault("properties", {}), full.get("required", [])
+        rules: list[dict[str, Any]] = []
+        for name in secrets:
+            key = cls.model_fields[name].alias or name
+            props[f"{key}_file"] = {"type": "string", "description": f"File holding {key}."}
+            if key in required:
+                required.remove(key)
+                rules.append({"oneOf": [{"required": [key]}, {"required": [f"{key}_file"]}]})
+            else:
+                rules.append({"not": {"required": [key, f"{key}_file"]}})
+        if not required:
+            full.pop("required", None)
+        full.setdefault("allOf", []).extend(rules)
+        return schema
 
     @model_validator(mode="before")
     @classmethod

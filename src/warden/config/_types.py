@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BeforeValidator, PlainSerializer, SecretStr, WithJsonSchema
@@ -131,3 +131,21 @@ class SecretUrl(SecretStr):
 
 
 Secret = SecretStr
+
+
+def as_list(value: Any) -> Any:
+    """A single scalar stands for a list of one (``status: 200`` is ``status: [200]``)."""
+    return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+class _OneOrListSchema:
+    """The schema side of ``OneOrList``: the item alone, or an array of items."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        array: dict[str, Any] = handler(core_schema)
+        return {"anyOf": [array.get("items", {}), array]}
+
+
+T = TypeVar("T")
+OneOrList = Annotated[list[T], BeforeValidator(as_list), _OneOrListSchema()]
+"""A list of ``T``, or one ``T`` alone: accepted so by the loader and by the JSON Schema."""

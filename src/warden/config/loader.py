@@ -20,7 +20,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from warden.config._find import candidate_config
 from warden.config._yaml import LineMap, Path_, format_path, load_yaml
+from warden.config.partial import partial_config
 from warden.config.references import located_issues
 from warden.config.schema import WardenConfig, build_model
 from warden.errors import ConfigError, ConfigIssue
@@ -30,8 +32,8 @@ _KEY_PREFIX_RE = re.compile(r"^(\w+): (.*)$", re.DOTALL)
 
 
 def default_config_path() -> Path:
-    """``$WARDEN_CONFIG`` or ``./warden.yaml``."""
-    return Path(os.environ.get("WARDEN_CONFIG", "warden.yaml"))
+    """The config file picked by the search rule of ``_find.py`` (existing or not)."""
+    return candidate_config(None)
 
 
 def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> WardenConfig:
@@ -62,12 +64,12 @@ def parse_config(
         config = model.model_validate(data)
     except ValidationError as exc:
         issues.extend(_issues_from(exc, data, lines, file, model))
-        config = None
-    if config is not None:
-        issues.extend(located_issues(config, file, lines))
+        # cross-section names are checked in the same pass, over what did validate
+        issues.extend(located_issues(partial_config(model, data), file, lines))
+        raise ConfigError(_sorted_unique(issues)) from None
+    issues.extend(located_issues(config, file, lines))
     if issues:
         raise ConfigError(_sorted_unique(issues))
-    assert config is not None
     return config
 
 

@@ -171,10 +171,24 @@ def _status_pages(config: WardenConfig, mons: _Monitors) -> Found:
     return out
 
 
+def _own_names(config: WardenConfig) -> Found:
+    """Monitor and collector names used twice (the root model checks these too, but only
+    once everything else is valid; here they are found in the same pass)."""
+    out = _unique([m.name for m in config.monitors], "monitors", "name")
+    seen: set[str] = set()
+    for i, c in enumerate(config.collectors):
+        name = c.display_name()
+        if name in seen:
+            out.append((("collectors", i, "name"), f"{name!r} is used twice; give each a name"))
+        seen.add(name)
+    return out
+
+
 def reference_issues(config: WardenConfig) -> Found:
     """Every name that points nowhere and every name used twice, as (key path, message)."""
     mons = _Monitors(config)
     return [
+        *_own_names(config),
         *_dependencies(config, mons),
         *_alert_rules(config, mons),
         *_routes(config),

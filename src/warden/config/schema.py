@@ -126,12 +126,35 @@ class RetentionConfig(ConfigModel):
     hour: Duration = Field(400 * 86400.0, description="How long per-hour rollups are kept.")
 
 
+STORE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+def check_store_url(url: str) -> None:
+    """Refuse a store URL whose scheme or driver Warden cannot open (ValueError, no secret)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme:
+        raise ValueError("must be a URL such as sqlite:///warden.db or postgresql://host/db")
+    if scheme not in STORE_SCHEMES:
+        hint = " (did you mean postgresql://?)" if scheme.startswith("postgres") else ""
+        raise ValueError(
+            f"scheme {scheme!r} is not supported{hint}; use one of {', '.join(STORE_SCHEMES)}"
+        )
+    if scheme.startswith("sqlite") and rest and not rest.startswith("/"):
+        raise ValueError("a SQLite URL needs three slashes: sqlite:///path/to/warden.db")
+
+
 class StoreConfig(ConfigModel):
     url: SecretUrl = Field(
         SecretUrl("sqlite:///warden.db"),
         description="sqlite:///path.db (default) or postgresql://user:pass@host/db",
     )
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: SecretUrl) -> SecretUrl:
+        check_store_url(v.get_secret_value())
+        return v
 
 
 class EngineConfig(ConfigModel):

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from warden.config._base import ConfigModel
-from warden.config._types import ByteSize, Duration, Secret, redact_url
+from warden.config._types import ByteSize, Duration, OneOrList, Secret, as_list, redact_url
 from warden.probes._base import ProbeConfig
 from warden.probes._http_expect import parse_json_path, status_range
 from warden.probes._http_request import client_ssl_context, parse_target
@@ -46,10 +46,6 @@ def _compile(value: Any) -> Any:
 
 Regex = Annotated[re.Pattern[str], BeforeValidator(_compile)]
 """A regular expression, compiled when the config loads; a bad one is a config error."""
-
-
-def _as_list(value: Any) -> Any:
-    return [value] if isinstance(value, str | int) else value
 
 
 class BasicAuth(ConfigModel):
@@ -109,11 +105,11 @@ class JsonCheck(ConfigModel):
 class Expect(ConfigModel):
     """What a response must meet. Status and content failures are DOWN; slowness is DEGRADED."""
 
-    status: Annotated[list[int | str], BeforeValidator(_as_list)] = Field(
+    status: OneOrList[int | str] = Field(
         default_factory=lambda: list[int | str](["200-399"]),
         description='Allowed codes and ranges: 200, "200-299", "2xx" (default 200-399).',
     )
-    body_contains: Annotated[list[str], BeforeValidator(_as_list)] = Field(
+    body_contains: OneOrList[str] = Field(
         default_factory=list, description="Substrings the body must contain (all of them)."
     )
     body_regex: Regex | None = Field(None, description="A regex the body must match (search).")
@@ -130,7 +126,7 @@ class Expect(ConfigModel):
     @field_validator("status", mode="before")
     @classmethod
     def _status(cls, v: Any) -> Any:
-        specs = _as_list(v)
+        specs = as_list(v)
         if not isinstance(specs, list) or not specs:
             raise ValueError(f"{v!r} must be a status code or range, or a list of them")
         for spec in specs:

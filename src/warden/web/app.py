@@ -3,8 +3,8 @@
 Public routes: ``/healthz`` (the process is alive), ``/readyz`` (store reachable and
 scheduler running), ``/ping/<monitor>`` for heartbeat monitors (GET, POST or HEAD; a monitor
 with a ``token`` wants it as ``?token=`` or ``Authorization: Bearer``), status pages, badges
-and static files. Everything else (dashboard, ``/api/v1``, ``/metrics``) needs a login or an
-API token; see auth.py.
+and static files, and ``/setup/<token>`` (the first admin, see setup.py). Everything else
+(dashboard, ``/api/v1``, ``/metrics``) needs a login or an API token; see auth.py.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.pages import page_routes
+from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
@@ -63,6 +64,8 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         auto_reload=False,
     )
     filters.install(env)
+    setup = SetupLink(book)  # the first admin's one-time link; ``warden up`` issues it
+    env.globals["no_users"] = setup.no_users
     last = LastResults()
     app.bus.subscribe(CheckCompleted, last.on_result)
     web = Web(
@@ -130,7 +133,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             web.slos.latest(cfg.slos, cfg.monitors, web.now(), 0.0)
         yield
 
-    return Starlette(
+    asgi = Starlette(
         lifespan=lifespan,
         routes=[
             Route("/healthz", healthz),
@@ -142,6 +145,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *slo_routes(web),
             *incident_routes(web),
             *page_routes(web),
+            *setup_routes(web, setup),
             *slo_page_routes(web),
             *incident_page_routes(web),
             *status_routes(web),
@@ -150,6 +154,8 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
     )
+    asgi.state.setup_link = setup
+    return asgi
 
 
 def _wants_html(request: Request) -> bool:
