@@ -4,11 +4,11 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 UV    ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 CONFIG ?= examples/warden.yaml
-# Debian packages the test suite starts as real peers (nginx, Prometheus, Chromium, ...).
-SYSTEM_PACKAGES := nginx-light prometheus prometheus-alertmanager prometheus-blackbox-exporter \
-	chromium postgresql-client mariadb-client zstd redis-tools
+# Every command finds the config the same way: --config, $$WARDEN_CONFIG, then ./warden.yaml, ...
+# `make up` runs on this one; `eval "$$(make -s env)"` makes later commands in a shell read it too.
+WARDEN_CONFIG := $(abspath $(CONFIG))
 
-.PHONY: install up test test-fast lint fmt system-deps bench clean lock assets
+.PHONY: install up env test test-fast lint fmt system-deps services bench clean lock assets
 
 install: $(VENV)/.installed assets
 
@@ -28,12 +28,18 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	@touch $@
 
-## Run Warden on the bundled example config with the embedded SQLite store.
+## Run Warden on the bundled example config with the embedded SQLite store (./warden.db).
 up: install
-	$(VENV)/bin/warden up --config $(CONFIG)
+	@echo "config: $(WARDEN_CONFIG); in another shell: export WARDEN_CONFIG=$(WARDEN_CONFIG)"
+	WARDEN_CONFIG=$(WARDEN_CONFIG) $(VENV)/bin/warden up --config $(CONFIG)
 
-## Install everything (Python packages and the Debian peers) and run the whole test suite.
-test: install system-deps
+## Print the shell line that makes `warden ...` read the config `make up` uses.
+env:
+	@echo "export WARDEN_CONFIG=$(WARDEN_CONFIG)"
+
+## Install everything (Python packages, Debian packages), start the servers the tests talk to
+## (PostgreSQL, MariaDB, Redis, RabbitMQ; each only if its port is closed), run every test.
+test: install services
 	$(VENV)/bin/pytest
 
 test-fast: install
@@ -48,12 +54,12 @@ fmt: install
 	$(VENV)/bin/ruff format src tests bench
 	$(VENV)/bin/ruff check --fix src tests bench
 
+## Debian packages: the peers the tests start (nginx, Prometheus, Chromium, ...) and the servers.
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	scripts/services.sh install
+
+services: system-deps
+	scripts/services.sh start
 
 ## Re-pin the lockfiles after a change to pyproject.toml.
 lock:

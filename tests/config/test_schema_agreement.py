@@ -93,3 +93,18 @@ def test_invalid_refused_by_both(
     loader, schema = _both(text, tmp_path, validator)
     assert loader, "the loader accepted it"
     assert schema, "the schema accepted it"
+
+
+def test_bundled_example_shows_the_product() -> None:
+    """``make up`` runs examples/warden.yaml: it must show more than three monitors, offline."""
+    path = Path(__file__).parents[2] / "examples" / "warden.yaml"
+    text = path.read_text()
+    cfg = parse_config(text, str(path), {})
+    assert "full.yaml" not in text
+    assert cfg.status_pages
+    assert cfg.slos
+    assert any(m.probe_type() == "heartbeat" for m in cfg.monitors)
+    receivers = {r.name: r for r in cfg.receivers}
+    offline = [r for r in cfg.routes if receivers[r.receiver].file]
+    assert offline, "a route must reach a receiver that works offline (a local file)"
+    assert not any(r.apprise or r.webhook or r.alertmanager for r in receivers.values())

@@ -8,6 +8,7 @@ Alertmanager's API); routes pick receivers by label matchers, in order.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -110,11 +111,16 @@ class AlertmanagerTarget(ConfigModel):
     timeout: Duration = 10.0
 
 
+class FileTarget(ConfigModel):
+    path: Path = Field(description="Local file that gets one JSON line per notification.")
+
+
 class ReceiverConfig(ConfigModel):
     name: str
     apprise: list[SecretUrl] = Field(default_factory=list, description="Apprise URLs.")
     webhook: list[WebhookTarget] = Field(default_factory=list)
     alertmanager: list[AlertmanagerTarget] = Field(default_factory=list)
+    file: list[FileTarget] = Field(default_factory=list)
 
 
 class RouteConfig(ConfigModel):

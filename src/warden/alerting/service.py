@@ -48,7 +48,7 @@ def build_channels(config: WardenConfig) -> dict[str, dict[str, Channel]]:
     out: dict[str, dict[str, Channel]] = {}
     for r in config.receivers:
         chans: dict[str, Channel] = {}
-        for kind in ("apprise", "webhook", "alertmanager"):
+        for kind in ("apprise", "webhook", "alertmanager", "file"):
             for i, target in enumerate(getattr(r, kind)):
                 chans[f"{kind}:{i}"] = REGISTRY.get(kind)(target)
         out[r.name] = chans
