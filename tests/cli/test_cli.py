@@ -116,8 +116,11 @@ def test_status_from_empty_store(tmp_path: Path, listener: int) -> None:
             "latency": None,
             "error": None,
             "message": "",
+            "stale": False,
         }
     ]
+    assert doc["checks_running"] is False
+    assert doc["last_check"] is None
 
 
 @pytest.mark.integration

@@ -1,9 +1,15 @@
-"""``warden check`` runs monitors now; ``warden status`` shows the stored current state."""
+"""``warden check``: run monitors now and print the results (not stored; ``warden up`` stores).
+
+Each probe's ``prepare()`` runs before any check starts, so a driver's import time is never
+counted as a check's latency. ``--watch --json`` prints one JSON object per line (NDJSON).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -29,7 +35,11 @@ def check(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Check every monitor.")] = False,
     once: Annotated[
-        bool, typer.Option("--once/--watch", help="Run once, or repeat every interval.")
+        bool,
+        typer.Option(
+            "--once/--watch",
+            help="Run once, or repeat every interval (with --json: one JSON object per line).",
+        ),
     ] = True,
     config: ConfigOption = None,
     json_out: JsonOption = False,
@@ -52,8 +62,11 @@ def check(
     while True:
         results = asyncio.run(_run(monitors, cfg.engine.concurrency))
         down = any(r.status is Status.DOWN for r in results)
-        if json_out:
-            write_json("check", {"results": [_result_json(r) for r in results], "down": down})
+        payload = {"results": [_result_json(r) for r in results], "down": down}
+        if json_out and not once:
+            write_json_line("check", payload)
+        elif json_out:
+            write_json("check", payload)
         else:
             _print_results(results)
         if once:
@@ -63,20 +76,38 @@ def check(
         raise typer.Exit(EXIT_PROBLEM)
 
 
+def write_json_line(kind: str, payload: dict[str, Any]) -> None:
+    """The ``--json`` document of ``kind`` on one line (NDJSON), flushed at once."""
+    import json
+
+    from warden.report.jsonout import dumps
+
+    sys.stdout.write(json.dumps(json.loads(dumps(kind, payload)), separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
 async def _run(monitors: list[Any], concurrency: int) -> list[CheckResult]:
     from warden.engine.app import build_probe
-    from warden.engine.runner import run_check
     from warden.probes import ProbeDeps
 
     deps = ProbeDeps()
+    return await run_probes([build_probe(m, deps) for m in monitors], concurrency)
+
+
+async def run_probes(probes: Sequence[Any], concurrency: int) -> list[CheckResult]:
+    """Prepare every probe (drivers loaded), then run the checks, at most ``concurrency`` at
+    once; the probes are closed afterwards."""
+    from warden.engine.runner import run_check
+
     sem = asyncio.Semaphore(concurrency)
-    probes = [build_probe(m, deps) for m in monitors]
 
     async def one(probe: Any) -> CheckResult:
         async with sem:
             return await run_check(probe, time.time())
 
     try:
+        for p in probes:  # before any clock starts: imports block the event loop
+            p.prepare()
         return list(await asyncio.gather(*(one(p) for p in probes)))
     finally:
         for p in probes:
@@ -97,85 +128,26 @@ def _result_json(r: CheckResult) -> dict[str, Any]:
 
 
 def _print_results(results: list[CheckResult]) -> None:
-    from rich.table import Table
-
+    from warden.cli._table import Col, table
     from warden.report.text import ms, status_markup
 
-    table = Table(box=None, header_style="bold")
-    for col in ("monitor", "state", "latency", *PHASES, "error", "message"):
-        table.add_column(col, justify="right" if col in PHASES or col == "latency" else "left")
-    for r in results:
-        table.add_row(
+    cols = [
+        Col("monitor"),
+        Col("state", keep=True, whole=True),
+        Col("latency", right=True, keep=True),
+        *(Col(p, right=True) for p in PHASES),
+        Col("error"),
+        Col("message", wrap=True),
+    ]
+    rows = [
+        [
             r.monitor,
             status_markup(r.status),
             ms(r.latency),
             *(ms(r.phases.get(p)) for p in PHASES),
             str(r.error) or "",
             r.message,
-        )
-    stdout().print(table)
-
-
-@handle_errors
-def status(config: ConfigOption = None, json_out: JsonOption = False) -> None:
-    """Show every monitor's current state from the store; exits 1 if any is down."""
-    from warden.store import open_store
-
-    cfg = load(config)
-    store = open_store(cfg.store.url.get_secret_value())
-    try:
-        states = {s.monitor: s for s in store.states()}
-    finally:
-        store.close()
-    now = time.time()
-    rows = []
-    for m in cfg.monitors:
-        st = states.get(m.name)
-        rows.append(
-            {
-                "monitor": m.name,
-                "type": m.probe_type(),
-                "group": m.group,
-                "status": st.status.label if st else "unknown",
-                "since": st.since if st else None,
-                "last_check": st.last_ts if st else None,
-                "latency": st.latency if st else None,
-                "error": (str(st.error) or None) if st else None,
-                "message": st.message if st else "",
-            }
-        )
-    down = any(r["status"] == "down" for r in rows)
-    if json_out:
-        write_json("status", {"monitors": rows, "down": down})
-    else:
-        from rich.table import Table
-
-        from warden.report.text import ago, ms, status_markup
-
-        table = Table(box=None, header_style="bold")
-        for col in (
-            "monitor",
-            "type",
-            "group",
-            "state",
-            "since",
-            "last check",
-            "latency",
-            "message",
-        ):
-            table.add_column(col)
-        for r, m in zip(rows, cfg.monitors, strict=True):
-            st = states.get(m.name)
-            table.add_row(
-                r["monitor"],
-                r["type"],
-                r["group"],
-                status_markup(st.status) if st else "[dim]unknown[/]",
-                ago(st.since, now) if st else "-",
-                ago(st.last_ts, now) if st else "-",
-                ms(st.latency) if st else "-",
-                r["message"],
-            )
-        stdout().print(table)
-    if down:
-        raise typer.Exit(EXIT_PROBLEM)
+        ]
+        for r in results
+    ]
+    stdout().print(table(cols, rows))

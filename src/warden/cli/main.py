@@ -13,6 +13,7 @@ from warden.cli import (
     incident,
     init_config,
     load,
+    status,
     up,
     user,
     validate,
@@ -32,7 +33,7 @@ app.command()(validate.validate)
 app.command()(validate.schema)
 app.command()(init_config.init)
 app.command()(check.check)
-app.command()(check.status)
+app.command()(status.status)
 
 # Command groups, one line each:
 app.add_typer(alerts.app, name="alerts")

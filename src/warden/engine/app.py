@@ -44,8 +44,11 @@ MAX_BUFFER = 1_000_000  # results+samples held while the store is unreachable
 def build_probe(m: MonitorBase, deps: ProbeDeps) -> Probe[ProbeConfig]:
     cls = probe_pkg.REGISTRY.get(m.probe_type())
     if cls.needs_interval:  # push monitors judge lateness by the interval
-        return cls(m.name, m.probe_config(), m.timeout, deps, interval=m.interval)  # type: ignore[call-arg]
-    return cls(m.name, m.probe_config(), m.timeout, deps)
+        probe = cls(m.name, m.probe_config(), m.timeout, deps, interval=m.interval)  # type: ignore[call-arg]
+    else:
+        probe = cls(m.name, m.probe_config(), m.timeout, deps)
+    probe.prepare()  # drivers load now, not inside the first timed check
+    return probe
 
 
 def monitor_info(m: MonitorBase) -> MonitorInfo:

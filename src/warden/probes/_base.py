@@ -5,16 +5,20 @@ A probe declares its settings as a ``ProbeConfig`` model (the YAML under its typ
 ``CheckResult`` with status DOWN and a classified ``ErrorClass``; ``check`` raises only for
 Warden's own bugs. The engine enforces the monitor's timeout around ``check`` as a hard cap;
 probes should also honour ``self.timeout`` themselves so they can report what they measured.
+``prepare()`` runs before the first timed check and loads the probe's drivers, so their import
+time never counts as a check's latency.
 """
 
 from __future__ import annotations
 
 import builtins
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Generic, TypeVar
 
+from warden._lazy import warm
 from warden.config._base import ConfigModel
 from warden.engine.clock import Clock, SystemClock
 from warden.plugins import Registry
@@ -75,6 +79,12 @@ class Probe(ABC, Generic[C]):
     @abstractmethod
     async def check(self) -> CheckResult:
         """Run one check. Never raises because the target failed."""
+
+    def prepare(self) -> None:
+        """Load what the check needs before the first timed check: by default the driver
+        modules the probe's module binds with ``lazy_module`` (see ``warden._lazy``).
+        Blocking; called once per probe, before any check's clock starts."""
+        warm(sys.modules[type(self).__module__])
 
     async def close(self) -> None:
         """Release pooled resources (called on shutdown or reload)."""

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import aiormq.exceptions
 else:
     aio_pika = lazy_module("aio_pika")
-    aiormq = lazy_module("aiormq")
+    aiormq = lazy_module("aiormq", "exceptions")
 
 
 class RabbitmqConfig(ServiceConfig):

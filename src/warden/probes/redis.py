@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import redis.asyncio
     import redis.exceptions
 else:
-    redis = lazy_module("redis")
+    redis = lazy_module("redis", "asyncio", "exceptions")
 
 
 class RedisConfig(ServiceConfig):
