@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from warden.cli import (
@@ -18,6 +20,7 @@ from warden.cli import (
     user,
     validate,
 )
+from warden.cli._help import tidy
 
 app = typer.Typer(
     name="warden",
@@ -46,5 +49,10 @@ app.add_typer(dr.app, name="dr")
 app.add_typer(user.app, name="user")
 
 
+def command() -> Any:
+    """The click command tree of ``app``, with the plain help rendering of ``_help.py``."""
+    return tidy(typer.main.get_command(app))
+
+
 def main() -> None:
-    app()
+    command()()

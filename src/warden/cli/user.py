@@ -83,11 +83,15 @@ def passwd(
     name: Annotated[str, typer.Argument(help="User name.")],
     password_stdin: PasswordStdin = False,
     config: ConfigOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Set a user's password (ends the user's browser sessions)."""
     password = _password(password_stdin)
     _run(config, lambda book: book.set_password(name, password))
-    stdout().print(f"password of {name} changed")
+    if json_out:
+        write_json("user_password", {"name": name, "changed": True, "sessions_ended": True})
+    else:
+        stdout().print(f"password of {name} changed")
 
 
 @app.command()
@@ -171,8 +175,12 @@ def list_users(config: ConfigOption = None, json_out: JsonOption = False) -> Non
 def revoke(
     token_id: Annotated[int, typer.Argument(help="Token id (see `warden user list`).")],
     config: ConfigOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Revoke an API token."""
     if not _run(config, lambda book: book.revoke_token(token_id)):
         fail(f"no token {token_id}", EXIT_INPUT)
-    stdout().print(f"token {token_id} revoked")
+    if json_out:
+        write_json("token_revoked", {"id": token_id, "revoked": True})
+    else:
+        stdout().print(f"token {token_id} revoked")
