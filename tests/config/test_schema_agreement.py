@@ -35,6 +35,8 @@ def test_every_example_passes_the_schema(
 
 HTTP = "monitors:\n  - name: api\n    http:\n      url: http://127.0.0.1/\n"
 ACCEPTED = {
+    "sqlite store": "store:\n  url: sqlite:///var/lib/warden/w.db\n",
+    "postgresql store": "store:\n  url: postgresql+psycopg://warden@db:5432/warden\n",
     "status shorthand class": HTTP + '      expect: {status: "2xx"}\n',
     "status shorthand code": HTTP + "      expect: {status: 204}\n",
     "status list": HTTP + '      expect: {status: [200, "300-302"]}\n',
@@ -49,6 +51,9 @@ ACCEPTED = {
     "    command: {argv: [uname], stdout: Linux}\n",
 }
 REFUSED = {
+    "store scheme unknown": "store:\n  url: postgres+bad://u@h/db\n",
+    "sqlite with two slashes": "store:\n  url: sqlite://warden.db\n",
+    "monitor name with a space": HTTP.replace("name: api", "name: my api"),
     "two probe types": HTTP + "    tcp: {host: 127.0.0.1, port: 1}\n",
     "no probe type": "monitors:\n  - name: api\n    interval: 30s\n",
     "secret and its file": "store:\n  url: sqlite:///x.db\n  url_file: {secret}\n",

@@ -35,6 +35,8 @@ from warden.config._types import Duration, SecretUrl
 from warden.web.config import StatusPageConfig, WebConfig
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# The schema checks the file as written: a value may still be an ${ENV} reference.
+_INTERPOLATED = r"\$\{"
 _LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
@@ -48,7 +50,10 @@ def _check_labels(labels: dict[str, str]) -> dict[str, str]:
 class MonitorBase(ConfigModel):
     """Settings every monitor has; exactly one probe-type key holds the probe's own settings."""
 
-    name: str = Field(description="Unique name; used in alerts, URLs and the CLI.")
+    name: str = Field(
+        description="Unique name; used in alerts, URLs and the CLI.",
+        json_schema_extra={"pattern": rf"^({_INTERPOLATED}|[A-Za-z0-9][A-Za-z0-9_.\-]*$)"},
+    )
     interval: Duration = Field(60.0, description="Time between checks.")
     timeout: Duration = Field(10.0, description="A check taking longer counts as a timeout.")
     retries: int = Field(
@@ -127,6 +132,7 @@ class RetentionConfig(ConfigModel):
 
 
 STORE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+STORE_URL_PATTERN = rf"^({_INTERPOLATED}|sqlite(\+pysqlite)?://(/.*)?$|postgresql(\+psycopg)?://)"
 
 
 def check_store_url(url: str) -> None:
@@ -147,6 +153,7 @@ class StoreConfig(ConfigModel):
     url: SecretUrl = Field(
         SecretUrl("sqlite:///warden.db"),
         description="sqlite:///path.db (default) or postgresql://user:pass@host/db",
+        json_schema_extra={"pattern": STORE_URL_PATTERN, "default": "sqlite:///warden.db"},
     )
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
