@@ -130,6 +130,8 @@ def test_a_wrong_token_opens_nothing(warden_up: tuple[str, str, Path]) -> None:
         assert c.get(wrong).status_code == 404
         data = {"username": "eve", "password": "p" * 12, "password2": "p" * 12}
         assert c.post(wrong, data=data).status_code == 404
+        differ = {**data, "password2": "something else"}
+        assert c.post(wrong, data=differ).status_code == 404  # no form for a wrong token
         assert c.get(link).status_code == 200  # the real link still works
 
 

@@ -79,22 +79,23 @@ def setup_routes(web: Web, link: SetupLink) -> list[BaseRoute]:
 
     async def submit(request: Request) -> Response:
         token = request.path_params["token"]
+        if not await asyncio.to_thread(link.valid, token):
+            return render_page(web, request, "setup.html", 404, expired=True)
         data = await request.form()
         name = str(data.get("username", "")).strip()
         password, again = str(data.get("password", "")), str(data.get("password2", ""))
+        page = {"token": token, "user": name}
         if password != again:
-            return render_page(
-                web, request, "setup.html", 400, token=token, user=name,
-                error="the two passwords differ",
-            )  # fmt: skip
+            error = "the two passwords differ"
+            return render_page(web, request, "setup.html", 400, error=error, **page)
         try:
             user = await link.create_admin(token, name, password)
         except UserError as exc:
             expired = not await asyncio.to_thread(link.valid, token)
+            status = 404 if expired else 400
             return render_page(
-                web, request, "setup.html", 404 if expired else 400,
-                token=token, user=name, error=str(exc), expired=expired,
-            )  # fmt: skip
+                web, request, "setup.html", status, error=str(exc), expired=expired, **page
+            )
         response = RedirectResponse("/", status_code=303)
         await web.auth.start_session(request, response, user)
         return response
