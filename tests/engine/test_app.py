@@ -15,8 +15,8 @@ from warden.engine.app import App
 from warden.engine.bus import EventBus, StateChanged
 from warden.engine.clock import FakeClock
 from warden.results import Status
-from warden.store import open_store
 from warden.store.sql import SqlStore
+from warden.tables import open_store
 
 UP, DOWN = Status.UP, Status.DOWN
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from warden.results import CheckResult, ErrorClass, Sample, Status
-from warden.store import MonitorInfo, MonitorState, SqlStore, open_store
+from warden.store import MonitorInfo, MonitorState, SqlStore
+from warden.tables import open_store
 
 T0 = 1_699_999_200.0  # aligned to the hour
 

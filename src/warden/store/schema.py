@@ -1,8 +1,9 @@
 """The store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL.
 
-Other areas (alerting, backups, load tests, ...) add their tables to the same ``metadata`` in
-their own modules; ``SqlStore.open`` creates whatever is missing. Times are float seconds since
-the epoch (UTC); latencies and phases are float seconds.
+Only the store's own tables live here. A feature (alerting, backups, users, ...) declares its
+tables on this ``metadata`` in its own module, and ``warden.tables`` imports those modules, so
+``warden.tables.open_store`` creates every table while this package knows no feature. Times are
+float seconds since the epoch (UTC); latencies and phases are float seconds.
 """
 
 from __future__ import annotations
@@ -134,6 +135,3 @@ heartbeats = Table(
     Column("monitor_id", Integer, primary_key=True),
     Column("last_ping", Float(53), nullable=False),
 )
-
-# Tables of other areas, one import each (they add themselves to ``metadata``).
-import warden.alerting.tables  # noqa: E402, F401
