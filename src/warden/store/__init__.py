@@ -10,11 +10,19 @@ those of feature modules already imported).
 
 from __future__ import annotations
 
-from warden.store.protocol import MonitorInfo, MonitorState, SeriesPoints, Store, Uptime
+from warden.store.protocol import (
+    Membership,
+    MonitorInfo,
+    MonitorState,
+    SeriesPoints,
+    Store,
+    Uptime,
+)
 from warden.store.schema import metadata
 from warden.store.sql import SqlStore
 
 __all__ = [
+    "Membership",
     "MonitorInfo",
     "MonitorState",
     "SeriesPoints",

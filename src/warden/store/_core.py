@@ -134,12 +134,5 @@ def labels_key(labels: Mapping[str, str]) -> str:
     return json.dumps(dict(sorted(labels.items())), separators=(",", ":"))
 
 
-def inserted_id(result: Any) -> int:
-    """The primary key an INSERT just produced."""
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
 def now() -> float:
     return time.time()

@@ -51,6 +51,16 @@ class ReadsMixin(StoreCore):
             if r.monitor_id in self._monitor_names
         }
 
+    def last_ping(self, monitor: str) -> float | None:
+        """When ``monitor`` was last pinged, through any instance sharing this store."""
+        mid = self._monitor_ids.get(monitor)
+        if mid is None:
+            return None
+        h = s.heartbeats
+        with self._connect() as conn:
+            value = conn.execute(select(h.c.last_ping).where(h.c.monitor_id == mid)).scalar()
+        return float(value) if value is not None else None
+
     def results(
         self, monitor: str, since: float, until: float, limit: int | None = None
     ) -> list[CheckResult]:

@@ -14,14 +14,16 @@ from sqlalchemy import Connection, select
 
 from warden.results import PHASES, CheckResult, Sample
 from warden.store import schema as s
-from warden.store._core import StoreCore, inserted_id, labels_key, now
+from warden.store._core import StoreCore, labels_key, now
 from warden.store.protocol import MonitorInfo, MonitorState
 
 
 class WritesMixin(StoreCore):
     def sync_monitors(self, monitors: Sequence[MonitorInfo]) -> None:
+        """Insert or update monitors; safe when several instances sync the same ones at once."""
         at = now()
         with self._begin() as conn:
+            new = []
             for m in monitors:
                 values = {"type": m.type, "group_name": m.group, "target": m.target[:500]}
                 if m.name in self._monitor_ids:
@@ -29,19 +31,27 @@ class WritesMixin(StoreCore):
                         s.monitors.update().where(s.monitors.c.name == m.name).values(**values)
                     )
                     continue
-                res = conn.execute(s.monitors.insert().values(name=m.name, created_at=at, **values))
-                mid = inserted_id(res)
-                self._monitor_ids[m.name] = mid
-                self._monitor_names[mid] = m.name
+                row = {"name": m.name, "created_at": at, **values}
+                self._upsert(conn, s.monitors, [row], ["name"], list(values))
+                new.append(m.name)
+            self._learn_ids(conn, new)
 
     def _monitor_id(self, conn: Connection, name: str) -> int:
         mid = self._monitor_ids.get(name)
         if mid is None:
-            res = conn.execute(s.monitors.insert().values(name=name, type="", created_at=now()))
-            mid = inserted_id(res)
-            self._monitor_ids[name] = mid
-            self._monitor_names[mid] = name
+            row = {"name": name, "type": "", "created_at": now()}
+            self._upsert(conn, s.monitors, [row], None, [])
+            self._learn_ids(conn, [name])
+            mid = self._monitor_ids[name]
         return mid
+
+    def _learn_ids(self, conn: Connection, names: Sequence[str]) -> None:
+        m = s.monitors
+        for i in range(0, len(names), 1000):
+            query = select(m.c.id, m.c.name).where(m.c.name.in_(names[i : i + 1000]))
+            for row in conn.execute(query):
+                self._monitor_ids[row.name] = row.id
+                self._monitor_names[row.id] = row.name
 
     def _series_id(self, conn: Connection, name: str, labels: Mapping[str, str]) -> int:
         key = (name, labels_key(labels))

@@ -135,3 +135,26 @@ heartbeats = Table(
     Column("monitor_id", Integer, primary_key=True),
     Column("last_ping", Float(53), nullable=False),
 )
+
+# Several ``warden up`` on one PostgreSQL store share the work (see engine/sharing.py): each
+# instance renews its row, and runs a unit of work ("monitor:<name>", "job:<name>", ...) only
+# while it holds that key's lease. Times here are the database's clock.
+instances = Table(
+    "warden_instances",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("host", String(200), nullable=False, default=""),
+    Column("pid", Integer, nullable=False, default=0),
+    Column("started", Float(53), nullable=False),
+    Column("last_seen", Float(53), nullable=False),
+    Column("lease", Float, nullable=False),
+)
+
+work_leases = Table(
+    "work_leases",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("instance", String(100), nullable=False),
+    Column("expires", Float(53), nullable=False),
+    Index("ix_work_leases_instance", "instance"),
+)
