@@ -72,6 +72,9 @@ async def test_monitor_runs_on_its_interval(store: SqlStore) -> None:
     await h.app.shutdown()
     assert 9 <= h.log.count("a") <= 11
     assert len(store.results("a", 0, 1e12)) == h.log.count("a")
+    with store.engine.connect() as conn:  # a local store: no instance bookkeeping at all
+        assert conn.exec_driver_sql("SELECT count(*) FROM warden_instances").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM work_leases").scalar() == 0
 
 
 async def test_down_only_after_retries_and_announced_once(store: SqlStore) -> None:
