@@ -17,23 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from warden import collectors as collector_pkg
 from warden import probes as probe_pkg
 from warden.config.schema import CollectorBase, MonitorBase, WardenConfig
+from warden.engine import background
 from warden.engine.bus import (
     CheckCompleted,
     EventBus,
-    JobFinished,
-    SamplesCollected,
     StateChanged,
     Stored,
 )
 from warden.engine.clock import Clock, SystemClock
-from warden.engine.jobs import Job, JobOutcome
+from warden.engine.jobs import Job
 from warden.engine.runner import run_check
-from warden.engine.sharing import LEASE, MAINTENANCE, Sharing, WorkShare, monitor_key
+from warden.engine.sharing import LEASE, Sharing, WorkShare, monitor_key
 from warden.engine.state import StateTracker
-from warden.errors import CollectorError
 from warden.probes import HeartbeatBook, Probe, ProbeConfig, ProbeDeps
 from warden.results import CheckResult, Sample, Status, describe_exception
 from warden.store.protocol import MonitorInfo, MonitorState, Store
@@ -151,7 +148,7 @@ class App:
             self.heartbeats.ping(name, at)
         self.tracker = StateTracker({m.name: m.retries for m in self.config.monitors}, previous)
         self._apply_monitors(self.config.monitors)
-        self._apply_collectors(self.config.collectors)
+        background.apply_collectors(self, self.config.collectors)
         if self.share.shared:  # take this instance's share before the first check
             await self.sharing.round()
             self._spawn(self.sharing.loop(), "share")
@@ -159,9 +156,9 @@ class App:
         self.stats.running = True
         self._spawn(self._schedule_loop(), "scheduler")
         self._spawn(self._flush_loop(), "writer")
-        self._spawn(self._maintenance_loop(), "maintenance")
+        self._spawn(background.maintenance_loop(self), "maintenance")
         for job in self.jobs:
-            self._spawn(self._job_loop(job), f"job:{job.name}")
+            self._spawn(background.job_loop(self, job), f"job:{job.name}")
         for service in self.services:
             await service.start(self)
 
@@ -219,7 +216,7 @@ class App:
         )
         self.tracker.retries = {m.name: m.retries for m in config.monitors}
         self._apply_monitors(config.monitors)
-        self._apply_collectors(config.collectors)
+        background.apply_collectors(self, config.collectors)
         self._wake.set()
         self.sharing.wake.set()  # claim new monitors now rather than at the next renewal
 
@@ -380,52 +377,6 @@ class App:
             log.warning("cannot read the last ping of %s: %s", monitor, describe_exception(exc))
             return None
 
-    # -- collectors ----------------------------------------------------------------------
-
-    def _apply_collectors(self, configs: Sequence[CollectorBase]) -> None:
-        wanted = {c.display_name(): c for c in configs if c.enabled}
-        for name, (cfg, task) in list(self._collectors.items()):
-            if wanted.get(name) != cfg:
-                task.cancel()
-                del self._collectors[name]
-        for name, cfg in wanted.items():
-            if name in self._collectors:
-                continue
-            cls = collector_pkg.REGISTRY.get(cfg.collector_type())
-            collector = cls(name, cfg.collector_config(), self.clock)
-            task = self._spawn(self._collector_loop(collector, cfg), f"collector:{name}")
-            self._collectors[name] = (cfg, task)
-
-    async def _collector_loop(
-        self, collector: collector_pkg.Collector[Any], cfg: CollectorBase
-    ) -> None:
-        try:
-            while not self._stop.is_set():
-                if not self.share.owns(f"collector:{collector.name}"):
-                    await self.clock.sleep(cfg.interval)  # another instance collects
-                    continue
-                now = self.clock.time()
-                try:
-                    async with asyncio.timeout(cfg.interval):
-                        samples = await collector.collect()
-                    up = 1.0
-                except (CollectorError, TimeoutError) as exc:
-                    log.warning("collector %s: %s", collector.name, describe_exception(exc))
-                    samples, up = [], 0.0
-                except Exception:
-                    log.exception("collector %s failed unexpectedly", collector.name)
-                    samples, up = [], 0.0
-                if cfg.labels:
-                    samples = [s._replace(labels={**s.labels, **cfg.labels}) for s in samples]
-                samples.append(
-                    Sample("warden_collector_up", {"collector": collector.name}, up, now)
-                )
-                self._samples.extend(samples)
-                await self.bus.publish(SamplesCollected(collector.name, samples))
-                await self.clock.sleep(cfg.interval)
-        finally:
-            await collector.close()
-
     # -- store ---------------------------------------------------------------------------
 
     def _wake_flush(self) -> None:
@@ -469,39 +420,6 @@ class App:
                 self.stats.stored_results,
             )
             await self.bus.publish(Stored(len(results), len(samples)))
-
-    async def _maintenance_loop(self) -> None:
-        retention = self.config.store.retention
-        while not self._stop.is_set():
-            await self.clock.sleep(self.maintenance_interval)
-            if not self.share.owns(MAINTENANCE):
-                continue
-            now = self.clock.time()
-            try:
-                await asyncio.to_thread(self.store.rollup, now)
-                await asyncio.to_thread(
-                    self.store.prune, now, retention.raw, retention.minute, retention.hour
-                )
-            except Exception as exc:
-                log.error("store maintenance failed: %s", describe_exception(exc))
-
-    # -- jobs ----------------------------------------------------------------------------
-
-    async def _job_loop(self, job: Job) -> None:
-        while not self._stop.is_set():
-            now = self.clock.time()
-            await self.clock.sleep(max(0.0, job.next_after(now) - now))
-            if not self.share.owns(f"job:{job.name}"):
-                continue
-            started = self.clock.time()
-            try:
-                outcome = await job.run()
-            except Exception as exc:
-                log.exception("job %s failed", job.name)
-                outcome = JobOutcome(False, describe_exception(exc))
-            await self.bus.publish(
-                JobFinished(job.name, outcome.ok, outcome.message, started, self.clock.time())
-            )
 
     # -- queries for the CLI and web -----------------------------------------------------
 
