@@ -56,6 +56,9 @@ class HeartbeatProbe(Probe[HeartbeatConfig]):
     ) -> None:
         super().__init__(monitor, config, timeout, deps)
         self.period = config.period if config.period is not None else interval
+        # watching begins when this instance builds the probe (at start or reload), not at
+        # its first check, which may come much later when it takes the monitor over
+        deps.heartbeats.started(monitor, deps.clock.time())
 
     async def check(self) -> CheckResult:
         if self.period is None:  # only this monitor fails; the engine reports it as an error
