@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import psycopg
 import pytest
 
 from tests.conftest import free_port
+from warden.tables import open_store
+from warden.web.users import Role, UserBook
 
 pytestmark = pytest.mark.integration
 
@@ -94,6 +97,18 @@ def holders(url: str) -> dict[str, str]:
     return {key.removeprefix("monitor:"): instance for key, instance in rows}
 
 
+def api_token(url: str) -> str:
+    """A viewer's API token, made in the store before the instances start."""
+    store = open_store(url)
+    try:
+        book = UserBook(store.engine)
+        book.add_user("viewer", "a long enough password", Role.VIEWER)
+        token, _ = book.create_token("viewer", "test")
+    finally:
+        store.close()
+    return token
+
+
 def twice_in_one_interval(found: dict[str, list[tuple[float, int]]]) -> list[str]:
     """Monitors with two stored checks closer than half an interval (one ran twice)."""
     return [
@@ -124,6 +139,16 @@ def test_two_instances_share_checks_heartbeats_and_take_over(
         with urllib.request.urlopen(f"http://127.0.0.1:{ports[name]}/ping/hb") as answer:
             assert answer.status == 200
 
+    token = api_token(pg_database)
+
+    def shown(name: str, monitor: str) -> dict[str, Any]:
+        """The monitor as instance ``name``'s API shows it."""
+        url = f"http://127.0.0.1:{ports[name]}/api/v1/monitors/{monitor}"
+        answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        answer.raise_for_status()
+        got: dict[str, Any] = answer.json()
+        return got
+
     try:
         for name, port in ports.items():  # one after the other: b joins a running a
             procs[name] = start(cfg, port, logs[name])
@@ -151,6 +176,7 @@ def test_two_instances_share_checks_heartbeats_and_take_over(
             "hb down before any ping",
             lambda: (r := results(pg_database).get("hb")) and r[-1][1] == 2,
         )
+        wait_for(f"{other}'s API to show hb down", lambda: shown(other, "hb")["state"] == "down")
         first_ping = time.time()
 
         def pinged_and_up(checks: int) -> bool:
@@ -162,6 +188,7 @@ def test_two_instances_share_checks_heartbeats_and_take_over(
         wait_for("two more checks of hb while pinged", lambda: pinged_and_up(3))
         after = results(pg_database, first_ping + 1)["hb"]
         assert [s for _, s in after] == [0] * len(after)  # no instance stored "no ping"
+        wait_for(f"{other}'s API to show hb up", lambda: shown(other, "hb")["state"] == "up")
         assert by_pid(holders(pg_database)["hb"]) == runner
 
         # kill -9 one instance: the survivor takes its monitors over within its lease
@@ -177,6 +204,8 @@ def test_two_instances_share_checks_heartbeats_and_take_over(
             ),
         )
         assert {by_pid(i) for i in holders(pg_database).values()} == {survivor}
+        for monitor in orphans:  # the survivor's API shows the checks it now runs
+            assert shown(survivor, monitor)["last_check"] > killed
         assert orphans, shares
         assert twice_in_one_interval(results(pg_database)) == []
         assert procs[survivor].poll() is None

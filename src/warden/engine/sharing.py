@@ -13,6 +13,11 @@ storing what it buffered and releasing the lease; the taker claims it at its nex
 killed instance releases nothing: its leases run out after ``lease`` seconds, and survivors
 claim them at their next round. On a SQLite store (one machine, one process) nothing is
 shared: every key belongs to this instance and the store is never asked.
+
+Why leases and not advisory locks, as ``alerting/leader.py`` uses for the one alert
+evaluator: a session lock per monitor would fill PostgreSQL's shared lock table at a few
+thousand monitors, and a lock outlives a vanished host until TCP notices, while a lease on
+the database's clock runs out on time.
 """
 
 from __future__ import annotations
