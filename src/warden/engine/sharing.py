@@ -104,7 +104,7 @@ class WorkShare:
             self.held = got & wanted
         if live != self.live or self.held != before:
             log.info(
-                "%d live instances; this one (%s) runs %d of %d work items",
+                "live instances: %d; this one (%s) runs %d of %d work items",
                 len(live),
                 self.id,
                 len(self.held),
