@@ -148,12 +148,16 @@ class Sharing:
         app, before = self.app, self.share.held
         try:
             gained = await self.share.round(self.keys(), self.drain)
-            stored = await asyncio.to_thread(app.store.states)
         except Exception as exc:  # the store is unreachable: keep running what we hold
             log.warning(
                 "cannot renew this instance's share of the work: %s", describe_exception(exc)
             )
             return
+        try:
+            stored = await asyncio.to_thread(app.store.states)
+        except Exception as exc:  # the gained monitors still run, from the states we know
+            log.warning("cannot read the stored states: %s", describe_exception(exc))
+            stored = []
         kept = before & self.share.held
         names = {m.name for m in app.config.monitors}
         for st in stored:
