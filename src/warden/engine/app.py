@@ -262,7 +262,7 @@ class App:
                 entry = self._entries.get(name)
                 if entry is None or entry.generation != generation:
                     continue
-                if not self.share.owns(monitor_key(name)):
+                if self.share.shared and monitor_key(name) not in self.share.held:
                     continue  # another instance runs it; ``take_over`` schedules it if ours
                 lag = now - due
                 self.stats.last_lag = lag
