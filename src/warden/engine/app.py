@@ -182,11 +182,10 @@ class App:
         self._stop.set()
         self._wake.set()
         for task in list(self._tasks):
-            if task.get_name() in {
-                "scheduler",
-                "maintenance",
-                "share",
-            } or task.get_name().startswith(("job:", "collector:", "service:")):
+            name = task.get_name()
+            if name in {"scheduler", "maintenance", "share"} or name.startswith(
+                ("job:", "collector:", "service:")
+            ):
                 task.cancel()
         checks = [t for t in self._tasks if t.get_name().startswith("check:")]
         if checks:
