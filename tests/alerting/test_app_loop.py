@@ -14,7 +14,7 @@ from warden.engine.app import App
 from warden.engine.clock import FakeClock
 from warden.engine.wiring import build_services
 from warden.results import Status
-from warden.store import open_store
+from warden.tables import open_store
 
 
 async def test_warden_up_detects_notifies_and_resolves(tmp_path: Path) -> None:

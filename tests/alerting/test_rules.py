@@ -11,7 +11,8 @@ from tests.alerting.rig import monitor
 from warden.alerting.config import AlertRule
 from warden.alerting.rules import EvalContext, aggregate, evaluate_rule, forecast, quantile
 from warden.results import CheckResult, Sample, Status
-from warden.store import SqlStore, open_store
+from warden.store import SqlStore
+from warden.tables import open_store
 
 NOW = 1_700_000_000.0
 

@@ -14,7 +14,8 @@ from warden.alerting.model import AlertState
 from warden.alerting.rules import EvalContext
 from warden.alerting.slo import budget_spent, burn_rules, slo_status
 from warden.results import CheckResult, Status
-from warden.store import SqlStore, open_store
+from warden.store import SqlStore
+from warden.tables import open_store
 
 NOW = 1_700_000_000.0
 DAYS3 = 3 * 86400

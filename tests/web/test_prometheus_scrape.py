@@ -22,7 +22,7 @@ from tests.web.conftest import CHEAP_HASHER, serve_web
 from tests.web.test_browser import Target
 from warden.config.schema import build_model
 from warden.engine.app import App
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 PROMETHEUS = Path("/usr/bin/prometheus")

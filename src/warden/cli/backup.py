@@ -128,7 +128,7 @@ def record(config: Path | None, what: Callable[[Any], None]) -> None:
     from warden.errors import WardenError
 
     try:
-        from warden.store import open_store
+        from warden.tables import open_store
 
         cfg = load(config)
         store = open_store(cfg.store.url.get_secret_value())

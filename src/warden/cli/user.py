@@ -31,7 +31,7 @@ PasswordStdin = Annotated[
 
 
 def _book(config: Any) -> Any:
-    from warden.store import open_store
+    from warden.tables import open_store
     from warden.web.users import UserBook
 
     cfg = load(config)

@@ -108,7 +108,9 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
                 given = auth[7:].strip()
             if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
                 return error(403, "missing or wrong token")
-        await app.heartbeat(name)
+        if not await app.heartbeat(name) and app.share.shared:
+            # the instance that runs this monitor would not see it: the sender should retry
+            return error(503, "the ping could not be stored; try again", {"Retry-After": "5"})
         return JSONResponse({"ok": True, "monitor": name})
 
     async def http_error(request: Request, exc: Exception) -> Response:

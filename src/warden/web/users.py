@@ -3,8 +3,8 @@
 Passwords are hashed with argon2id. Session and API tokens are random; only their SHA-256
 hashes are stored, so a copy of the database does not let anyone in. Roles are ordered:
 viewer (read) < operator (run checks, write operations) < admin (users and tokens).
-The tables live on the store's ``metadata``; ``warden.store`` imports this module so that
-``SqlStore.open`` creates them.
+The tables live on the store's ``metadata``; ``warden.tables`` lists this module so that
+``warden.tables.open_store`` creates them.
 """
 
 from __future__ import annotations
