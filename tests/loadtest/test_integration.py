@@ -293,3 +293,27 @@ def test_each_stage_counts_the_requests_it_scheduled() -> None:
     assert result.intended == sum(scheduled)
     assert [st.requests for st in result.stages] == scheduled
     assert [st.errors for st in result.stages] == [0, 0]
+
+
+def test_breakpoint_aborts_on_a_threshold_given_on_the_command_line(
+    run_scenario: RunScenario,
+) -> None:
+    """`warden load breakpoint URL -t "p99 < 50ms" --window 2s`: a stall of the server breaks
+    the threshold and the run stops long before its 20 s."""
+    srv = TestServer(stall=(1.0, 0.6, 100.0)).start()
+    try:
+        result = run_scenario(
+            target=srv.url,
+            preset="breakpoint",
+            rate=100,
+            peak=10,
+            duration=20,
+            window=2,
+            thresholds=["p99 < 50ms"],
+            requests=[{"path": "/ok"}],
+        )
+    finally:
+        srv.stop()
+    assert result.stop_reason == "aborted: threshold failed: p99 < 50ms"
+    assert result.exit_code == 1
+    assert result.series[-1].t < 10

@@ -155,7 +155,11 @@ class VariablesSpec(ConfigModel):
 
 class ThresholdSpec(ConfigModel):
     expr: str = Field(description="e.g. 'p95 < 200ms'")
-    abort: bool = Field(False, description="Stop the run when the window fails it.")
+    abort: bool | None = Field(
+        None,
+        description="Stop the run when the window fails it (default: yes for the stress and "
+        "breakpoint presets, no otherwise).",
+    )
 
     @field_validator("expr")
     @classmethod
