@@ -65,7 +65,7 @@ def status_payload(
 @handle_errors
 def status(config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """Show every monitor's current state from the store; exits 1 if any is down."""
-    from warden.store import open_store
+    from warden.tables import open_store
 
     cfg = load(config)
     store = open_store(cfg.store.url.get_secret_value())
