@@ -156,6 +156,12 @@ class SloConfig(ConfigModel):
     page_severity: Severity = "critical"
     ticket_severity: Severity = "medium"
     alerts: bool = True
+    min_events: int = Field(
+        100,
+        ge=1,
+        description="Checks a burn-rate rule's long window must hold before it is judged, so "
+        "one failure on a young store is not a 27x burn.",
+    )
 
 
 class MaintenanceConfig(ConfigModel):
