@@ -59,8 +59,18 @@ class MetricCondition(ConfigModel):
     window: Duration = 300.0
     over: str | None = Field(None, description="For agg=ratio: the denominator series.")
     horizon: Duration = Field(86400.0, description="For agg=forecast: how far to project.")
+    min_history: Duration | None = Field(
+        None,
+        description="Span the points must cover before the rule is judged (agg=forecast: half "
+        "the window by default, so a fresh start projects nothing from a minute of samples).",
+    )
     op: Op = ">"
     threshold: float
+
+    def needed_history(self) -> float:
+        if self.min_history is not None:
+            return self.min_history
+        return self.window / 2 if self.agg == "forecast" else 0.0
 
 
 class FlappingCondition(ConfigModel):
