@@ -88,7 +88,18 @@ async def test_status_page_json_and_html(page_site: Site) -> None:
     assert missing.status_code == 404
 
 
-async def test_status_badge(site: Site) -> None:
+def _published(make_site: Callable[..., Site]) -> Site:
+    """A site whose monitors are all on a status page (public badges exist only for those)."""
+    page = StatusPageConfig(
+        slug="all",
+        title="All",
+        components=[StatusComponent(name="Everything", monitors=["api", "web", "db"])],
+    )
+    return make_site(*monitors("api", "web", "db"), status_pages=[page])
+
+
+async def test_status_badge(make_site: Callable[..., Site]) -> None:
+    site = _published(make_site)
     await site.record("db", Status.DOWN)
     async with site.client() as c:
         r = await c.get("/badge/db/status.svg")
@@ -103,7 +114,8 @@ async def test_status_badge(site: Site) -> None:
     assert missing.status_code == 404
 
 
-async def test_uptime_badge(site: Site) -> None:
+async def test_uptime_badge(make_site: Callable[..., Site]) -> None:
+    site = _published(make_site)
     for status in (Status.UP, Status.UP, Status.UP, Status.DOWN):
         await site.record("api", status)
     await site.app.flush()

@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -40,6 +41,7 @@ from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.pages import page_routes
+from warden.web.security import SecurityHeaders
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
@@ -137,6 +139,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
 
     asgi = Starlette(
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),

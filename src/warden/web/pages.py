@@ -60,7 +60,9 @@ def page_routes(web: Web) -> list[BaseRoute]:
         except HTTPException as exc:
             if exc.status_code != 429:
                 raise
-            return render(request, "login.html", 429, next=target, error=exc.detail)
+            limited = render(request, "login.html", 429, next=target, error=exc.detail)
+            limited.headers.update(exc.headers or {})  # Retry-After
+            return limited
         if found is None:
             return render(request, "login.html", 401, next=target, error="wrong user or password")
         response = RedirectResponse(target, status_code=303)
