@@ -12,6 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.web.conftest import Site
 from warden.results import Sample
+from warden.tables import open_store
+from warden.web.metrics import SampleCollector
 from warden.web.users import Role
 
 
@@ -74,3 +76,24 @@ async def test_promtool_accepts_the_samples(site: Site) -> None:
     )
     out, _ = await proc.communicate(text.encode())
     assert proc.returncode == 0, out.decode()
+
+
+@pytest.mark.integration
+def test_newest_samples_on_postgresql(pg_database: str) -> None:
+    store = open_store(pg_database)
+    try:
+        store.write(
+            samples=[
+                Sample("redis_keys", {"collector": "cache"}, 1, 1000.0),
+                Sample("redis_keys", {"collector": "cache"}, 2, 1010.0),
+                Sample("redis_keys", {"collector": "other"}, 5, 1005.0),
+                Sample("redis_keys", {"collector": "gone"}, 9, 500.0),
+            ]
+        )
+        got = SampleCollector(store.engine, lambda: 300.0, lambda: 1020.0).latest()
+    finally:
+        store.close()
+    assert got == [
+        ("redis_keys", {"collector": "cache"}, 2.0, 1010.0),
+        ("redis_keys", {"collector": "other"}, 5.0, 1005.0),
+    ]
