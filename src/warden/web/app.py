@@ -41,7 +41,7 @@ from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.pages import page_routes
-from warden.web.security import SecurityHeaders, security_headers
+from warden.web.security import SecurityHeaders
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
@@ -124,7 +124,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         return error(exc.status_code, exc.detail, exc.headers)
 
     async def server_error(_: Request, __: Exception) -> Response:
-        return error(500, "internal error; see Warden's log", security_headers())
+        return error(500, "internal error; see Warden's log")
 
     alerts = AlertRepository(engine)
     collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]
