@@ -92,14 +92,3 @@ async def test_public_badges_only_for_published_monitors(make_site: Callable[...
         seen = await c.get("/badge/internal-db/status.svg")
     assert seen.status_code == 200
     assert "down" in seen.text
-
-
-async def test_badges_follow_the_config_in_force(make_site: Callable[..., Site]) -> None:
-    site = make_site(*monitors("api", "internal-db"))
-    async with site.client() as c:
-        assert (await c.get("/badge/internal-db/status.svg")).status_code == 404
-        page = StatusPageConfig(
-            slug="p", title="P", components=[StatusComponent(name="DB", monitors=["internal-db"])]
-        )
-        site.app.config = site.app.config.model_copy(update={"status_pages": [page]})  # a reload
-        assert (await c.get("/badge/internal-db/status.svg")).status_code == 200

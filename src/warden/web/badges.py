@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from warden.config.schema import WardenConfig
 from warden.web import views
 from warden.web.auth import Endpoint
 from warden.web.context import Web
@@ -63,21 +62,14 @@ def badge_routes(web: Web) -> list[BaseRoute]:
             headers={"Cache-Control": "max-age=60, must-revalidate"},
         )
 
-    cached: list[tuple[WardenConfig, frozenset[str], frozenset[str]]] = []
-
-    def known_and_published() -> tuple[frozenset[str], frozenset[str]]:
-        """Monitor names and those on a status page, of the config in force (reloads too)."""
-        config = web.app.config
-        if not cached or cached[0][0] is not config:
-            published = (n for p in config.status_pages for c in p.components for n in c.monitors)
-            cached[:] = [(config, frozenset(m.name for m in config.monitors), frozenset(published))]
-        return cached[0][1], cached[0][2]
+    config = web.app.config
+    known = {m.name for m in config.monitors}
+    published = {n for page in config.status_pages for c in page.components for n in c.monitors}
 
     async def monitor_name(request: Request) -> str:
         """The monitor of the badge; without a login only a published one, and any other
         name gets the very answer of an unknown one (nothing tells whether it exists)."""
         name = str(request.path_params["name"])
-        known, published = known_and_published()
         if name in known and (name in published or await signed_in(request)):
             return name
         raise HTTPException(404, "no such badge")
