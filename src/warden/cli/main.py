@@ -16,6 +16,7 @@ from warden.cli import (
     init_config,
     load,
     status,
+    traffic,
     up,
     user,
     validate,
@@ -47,6 +48,7 @@ app.add_typer(load.app, name="load")
 app.add_typer(backup.app, name="backup")
 app.add_typer(dr.app, name="dr")
 app.add_typer(user.app, name="user")
+app.add_typer(traffic.app, name="traffic")
 
 
 def command() -> Any:
