@@ -43,16 +43,17 @@ def _tail_times(rest: str) -> tuple[float | None, float | None]:
     """(request time, upstream time) from what follows the user agent of a combined line:
     ``rt=`` / ``urt=`` pairs (quoted values may hold ``0.1, 0.2``), else the first two
     plain numbers."""
-    found: list[float | None] = [None, None]
     if "=" in rest:
+        found: list[float | None] = [None, None]
         for key, value in _PAIR.findall(rest):
             slot = _TIME_KEYS.get(key)
             if slot is not None:
                 found[slot] = seconds_or_none(value.strip('"'))
-    else:
-        for slot, token in enumerate(rest.split()[:2]):
-            found[slot] = seconds_or_none(token.strip('"'))
-    return found[0], found[1]
+        return found[0], found[1]
+    tokens = rest.split(None, 2)
+    first = seconds_or_none(tokens[0].strip('"')) if tokens else None
+    second = seconds_or_none(tokens[1].strip('"')) if len(tokens) > 1 else None
+    return first, second
 
 
 class NginxCombined(LogFormat):

@@ -51,9 +51,9 @@ def read_requests(
                 if done >= 1 << 22:
                     progress(done)
                     done = 0
+            if len(data) < 3 and not data.strip():
+                continue  # a blank line is not a bad one
             line = data.decode("utf-8", "replace")
-            if not line.strip():
-                continue
             report.lines += 1
             if line.startswith("#") and fmt.header(line):
                 continue

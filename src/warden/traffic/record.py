@@ -52,12 +52,14 @@ def iso_seconds(text: str) -> float:
 def seconds_or_none(text: str) -> float | None:
     """``0.123`` -> 0.123; ``-`` (nginx: no upstream) or ``-1`` (ALB: failed) -> None. With
     several upstream tries nginx writes ``0.1, 0.2``: their sum."""
-    if not text or text == "-":
-        return None
     try:
-        value = sum(
-            float(p) for p in text.replace(":", ",").split(",") if p.strip() not in ("", "-")
-        )
+        value = float(text)  # the common case, and the fast one
     except ValueError:
-        return None
+        if not text or text == "-":
+            return None
+        try:
+            parts = text.replace(":", ",").split(",")
+            value = sum(float(p) for p in parts if p.strip() not in ("", "-"))
+        except ValueError:
+            return None
     return None if value < 0 else value

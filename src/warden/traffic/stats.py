@@ -16,6 +16,8 @@ from warden.traffic.record import Request
 from warden.traffic.routes import RouteNamer
 
 CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
+_BUCKETS: dict[float, int] = {}
+"""Bucket of each duration seen: logs write times in ms, so few distinct values recur."""
 
 
 @dataclass
@@ -36,7 +38,11 @@ class RouteStats:
         self.bytes_out += r.bytes_out
         if r.duration is not None:
             self.timed += 1
-            b = bucket_of(r.duration)
+            b = _BUCKETS.get(r.duration)
+            if b is None:
+                if len(_BUCKETS) > 100_000:
+                    _BUCKETS.clear()
+                b = _BUCKETS[r.duration] = bucket_of(r.duration)
             self.buckets[b] = self.buckets.get(b, 0) + 1
 
     @property
