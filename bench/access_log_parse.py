@@ -89,13 +89,15 @@ def main() -> None:
         path = Path(tmp) / "access.log"
         write_log(path, args.lines)
         print(
-            f"{args.lines:,} nginx lines, {path.stat().st_size / 2**20:.0f} MiB; best of {args.runs}"
+            f"{args.lines:,} nginx lines, {path.stat().st_size / 2**20:.0f} MiB; "
+            f"best of {args.runs}"
         )
         base = timed("baseline regex", baseline, path, args.runs)
         parse = timed("warden parse", warden_parse, path, args.runs)
         top = timed("warden top", warden_top, path, args.runs)
         print(
-            f"warden parse / baseline: {parse / base:.2f}x; warden top / baseline: {top / base:.2f}x"
+            f"warden parse / baseline: {parse / base:.2f}x; "
+            f"warden top / baseline: {top / base:.2f}x"
         )
 
 
