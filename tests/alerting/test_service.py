@@ -280,3 +280,21 @@ async def test_one_evaluator_per_postgres_store(pg_database: str, sink: HttpSink
     assert [p["status"] for p in sink.received] == ["firing", "resolved"]
     await second.service.stop()
     second.close()
+
+
+async def test_reload_with_an_inserted_route_does_not_resend_firing_alerts(
+    tmp_path: Path, sink: HttpSink
+) -> None:
+    cfg = config(sink.url, [monitor("api")], for_="0s")
+    rig = await Rig(tmp_path / "w.db", cfg).attach()
+    await rig.result("api", DOWN)
+    assert await rig.round() == 1
+    data = cfg.model_dump(by_alias=True, exclude={"monitors"})
+    data["routes"] = [{"receiver": "ops", "matchers": ['team="db"']}, *data["routes"]]
+    new = type(cfg).model_validate(data).model_copy(update={"monitors": cfg.monitors})
+    await rig.app.reload(new)
+    rig.clock.advance(120)  # past group_interval, well within repeat_interval
+    await rig.result("api", DOWN)
+    assert await rig.round() == 0
+    assert len(sink.received) == 1
+    rig.close()

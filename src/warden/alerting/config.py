@@ -125,6 +125,12 @@ class ReceiverConfig(ConfigModel):
 
 class RouteConfig(ConfigModel):
     receiver: str
+    name: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Stable identity of the route's groups; default: derived from "
+        "receiver, matchers and group_by (never from the route's position).",
+    )
     matchers: list[str] = Field(
         default_factory=list, description='Alertmanager-style: severity=~"critical|high"'
     )

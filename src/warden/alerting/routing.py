@@ -23,20 +23,37 @@ from warden.notify.payload import webhook_payload
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    index: int
+    ident: str
     config: RouteConfig
     matchers: tuple[Matcher, ...]
 
     @classmethod
     def build(cls, routes: Sequence[RouteConfig]) -> list[Route]:
-        return [Route(i, r, tuple(parse_all(r.matchers))) for i, r in enumerate(routes)]
+        """Routes with identities that survive inserting, removing or reordering others."""
+        out: list[Route] = []
+        seen: dict[str, int] = {}
+        for r in routes:
+            matchers = tuple(parse_all(r.matchers))
+            base = r.name or _derived_ident(r, matchers)
+            n = seen.get(base, 0)
+            seen[base] = n + 1
+            out.append(Route(base if n == 0 else f"{base}#{n + 1}", r, matchers))
+        return out
 
     def group_labels(self, alert: Alert) -> dict[str, str]:
         return {k: alert.labels.get(k, "") for k in self.config.group_by}
 
     def group_key(self, alert: Alert) -> str:
         inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.group_labels(alert).items()))
-        return f"route{self.index}/{self.config.receiver}:{{{inner}}}"
+        return f"{self.ident}/{self.config.receiver}:{{{inner}}}"
+
+
+def _derived_ident(cfg: RouteConfig, matchers: Sequence[Matcher]) -> str:
+    """A short hash of what defines a route's groups: receiver, matchers and group_by."""
+    text = "|".join(
+        [cfg.receiver, ",".join(sorted(map(str, matchers))), ",".join(sorted(cfg.group_by))]
+    )
+    return "route-" + hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def matching_routes(routes: Sequence[Route], labels: Mapping[str, str]) -> list[Route]:
