@@ -158,3 +158,48 @@ async def test_postmortem_measures_impact_and_leaves_prompts(
     ):
         assert section in text
     rig.close()
+
+
+async def test_a_later_outage_of_another_ungrouped_monitor_opens_a_new_incident(
+    tmp_path: Path, sink: HttpSink
+) -> None:
+    rig = await Rig(
+        tmp_path / "w.db", config(sink.url, [monitor("api"), monitor("blog")], for_="0s")
+    ).attach()
+    repo = IncidentRepository(rig.store.engine)
+    await rig.result("api", DOWN)
+    await rig.round()
+    rig.clock.advance(60)
+    await rig.result("api", UP)
+    await rig.round()
+    [first] = repo.list_incidents()
+    assert first.status == "mitigated"
+    rig.clock.advance(3600)
+    await rig.result("blog", DOWN)
+    await rig.round()
+    incidents = {i.id: i for i in repo.list_incidents()}
+    assert len(incidents) == 2
+    new = next(i for i in incidents.values() if i.id != first.id)
+    assert new.title == "blog is down"
+    assert [a.labels["monitor"] for a in repo.alerts(first.id)] == ["api"]
+    rig.close()
+
+
+@pytest.mark.parametrize(("gap", "joins"), [(120, True), (3600, False)])
+async def test_an_outage_of_the_same_group_rejoins_only_within_the_window(
+    tmp_path: Path, sink: HttpSink, gap: int, joins: bool
+) -> None:
+    mons = [monitor("api", group="shop"), monitor("web", group="shop")]
+    cfg = config(sink.url, mons, for_="0s")
+    rig = await Rig(tmp_path / "w.db", cfg).attach()
+    repo = IncidentRepository(rig.store.engine)
+    await rig.result("api", DOWN)
+    await rig.round()
+    rig.clock.advance(60)
+    await rig.result("api", UP)
+    await rig.round()
+    rig.clock.advance(gap)
+    await rig.result("web", DOWN)
+    await rig.round()
+    assert len(repo.list_incidents()) == (1 if joins else 2)
+    rig.close()

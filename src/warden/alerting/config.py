@@ -198,3 +198,8 @@ class AlertingConfig(ConfigModel):
         description="Rules that query the store (check, metric, flapping, SLO) run this often.",
     )
     builtin_rules: bool = Field(True, description="Use the built-in rule pack.")
+    incident_rejoin_window: Duration = Field(
+        300.0,
+        description="A new outage joins a mitigated incident of its group only this soon after "
+        "the mitigation; later it opens a new incident.",
+    )

@@ -76,7 +76,9 @@ class AlertingService:
         check_references(config)
         self.repo = AlertRepository(engine)
         self.outbox = Outbox(engine)
-        self.incidents = IncidentTracker(IncidentRepository(engine))
+        self.incidents = IncidentTracker(
+            IncidentRepository(engine), config.alerting.incident_rejoin_window
+        )
         self.evaluator = Evaluator([])
         self.leader = Leadership(engine)
         self.is_leader = False
@@ -94,6 +96,7 @@ class AlertingService:
     def apply_config(self, config: WardenConfig) -> None:
         """Take rules, routes, receivers and windows from ``config``; alerts keep their state."""
         self.config = config
+        self.incidents.rejoin_window = config.alerting.incident_rejoin_window
         self.routes = Route.build(config.routes)
         fixed = self._fixed_channels
         self.channels = fixed if fixed is not None else build_channels(config)

@@ -1,9 +1,11 @@
 """Opening incidents from alerts and writing alerts and notifications onto their timelines.
 
 A firing critical or high alert that is not muted opens an incident, or joins the open one of
-its group (label ``incident_group``, else ``group``, else the alert name). When every alert of
-an incident has resolved, an incident not yet mitigated moves to ``mitigated``; a person
-resolves it (``warden incident resolve``).
+its group (label ``incident_group``, else a ``group`` other than ``default``, else its monitor,
+else the alert name). When every alert of an incident has resolved, an incident not yet
+mitigated moves to ``mitigated``; a person resolves it (``warden incident resolve``). A new
+outage joins a mitigated incident of its group only within ``rejoin_window`` of the mitigation;
+later, it opens a new incident.
 """
 
 from __future__ import annotations
@@ -19,8 +21,20 @@ from warden.notify.outbox import OutboxEntry
 _RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
+DEFAULT_GROUP = "default"
+
+
 def incident_group(alert: Alert) -> str:
-    return alert.labels.get("incident_group") or alert.labels.get("group") or alert.name
+    """Monitors left in the ``default`` group are unrelated: each is its own incident group."""
+    labels = alert.labels
+    if labels.get("incident_group"):
+        return labels["incident_group"]
+    group = labels.get("group", "")
+    if group and group != DEFAULT_GROUP:
+        return group
+    if labels.get("monitor"):
+        return f"monitor:{labels['monitor']}"
+    return alert.name
 
 
 def _summary(alert: Alert) -> str:
@@ -28,8 +42,9 @@ def _summary(alert: Alert) -> str:
 
 
 class IncidentTracker:
-    def __init__(self, repo: IncidentRepository) -> None:
+    def __init__(self, repo: IncidentRepository, rejoin_window: float = 300.0) -> None:
         self.repo = repo
+        self.rejoin_window = rejoin_window
 
     def on_changes(self, changes: Sequence[Change], muted: set[str], now: float) -> list[int]:
         """Apply alert transitions; returns ids of incidents opened. Runs in a worker thread."""
@@ -49,6 +64,10 @@ class IncidentTracker:
     def _on_firing(self, alert: Alert, now: float) -> int | None:
         key = incident_group(alert)
         incident = self.repo.open_for_group(key)
+        if incident is not None and incident.status == "mitigated":
+            since = self.repo.mitigated_at(incident.id)
+            if since is None or now - since > self.rejoin_window:
+                incident = None  # a new outage, not the old one coming back
         created = None
         if incident is None:
             incident = self.repo.open(key, _summary(alert), alert.severity, now, _summary(alert))
