@@ -87,3 +87,18 @@ def test_budget_spent_over_an_incident(store: SqlStore) -> None:
     slo = SloConfig(name="api", monitors=["api"], objective=99.0, window=DAYS3)
     spent = budget_spent(store, slo, [monitor("api")], NOW - 3600, NOW)
     assert spent == pytest.approx(60 / (4320 * 0.01))
+
+
+@pytest.mark.parametrize(("min_events", "pages"), [(None, False), (1, True)])
+def test_a_young_store_needs_min_events_before_paging(
+    tmp_path: Path, min_events: int | None, pages: bool
+) -> None:
+    s = open_store(f"sqlite:///{tmp_path}/young.db")
+    statuses = [Status.UP, Status.DOWN, Status.UP, Status.UP]
+    s.write([CheckResult("api", st, 0.1, NOW - 240 + i * 60) for i, st in enumerate(statuses)])
+    extra = {} if min_events is None else {"min_events": min_events}
+    slo = SloConfig(name="api", monitors=["api"], objective=99.0, window=DAYS3, **extra)
+    st = slo_status(s, slo, [monitor("api")], NOW)
+    assert st.burn_rates["1h"] == pytest.approx(25.0)
+    assert st.page is pages
+    s.close()

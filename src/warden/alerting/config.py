@@ -159,6 +159,12 @@ class SloConfig(ConfigModel):
     latency: Duration | None = Field(
         None, description="Latency SLO: a check is good when up and at most this slow."
     )
+    min_events: int = Field(
+        10,
+        ge=1,
+        description="A burn-rate alert needs at least this many checks in its long window "
+        "(1h, 6h or 3d) before it can fire.",
+    )
     page_severity: Severity = "critical"
     ticket_severity: Severity = "medium"
     alerts: bool = True
