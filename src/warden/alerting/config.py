@@ -59,8 +59,25 @@ class MetricCondition(ConfigModel):
     window: Duration = 300.0
     over: str | None = Field(None, description="For agg=ratio: the denominator series.")
     horizon: Duration = Field(86400.0, description="For agg=forecast: how far to project.")
+    min_history: Duration | None = Field(
+        None,
+        description="A series is evaluated only once its samples in the window span this "
+        "long; default: half the window for agg=forecast, none otherwise.",
+    )
     op: Op = ">"
     threshold: float
+
+    @model_validator(mode="after")
+    def _history_fits(self) -> MetricCondition:
+        if self.min_history is not None and self.min_history > self.window:
+            raise ValueError("min_history cannot be longer than the window")
+        return self
+
+    def needed_history(self) -> float:
+        """Seconds of samples a series needs before this condition judges it."""
+        if self.min_history is not None:
+            return self.min_history
+        return self.window / 2 if self.agg == "forecast" else 0.0
 
 
 class FlappingCondition(ConfigModel):

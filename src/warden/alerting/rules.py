@@ -250,9 +250,12 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
         for s in ctx.store.sample_points(cond.over, since, ctx.now, cond.labels or None):
             denominators[tuple(sorted(s.labels.items()))] = s.points
     out = []
+    needed = cond.needed_history()
     for s in series:
         points = sorted(s.points)
-        if cond.agg == "ratio":
+        if needed and (not points or points[-1][0] - points[0][0] < needed):
+            value = None  # too young to judge (a forecast from minutes of data is noise)
+        elif cond.agg == "ratio":
             den = denominators.get(tuple(sorted(s.labels.items())))
             num_v = aggregate("last", points, ctx.now)
             den_v = aggregate("last", sorted(den), ctx.now) if den else None
