@@ -39,6 +39,7 @@ from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
+from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
@@ -141,6 +142,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/ping/{monitor}", ping, methods=["GET", "POST", "HEAD"]),
             Route("/metrics", metrics),
             *api_routes(web),
+            *managed_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
             *incident_routes(web),
