@@ -46,6 +46,7 @@ from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
 from warden.web.users import Role, UserBook
+from warden.web.users_api import user_routes
 
 if TYPE_CHECKING:
     from warden.engine.app import App
@@ -143,6 +144,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/metrics", metrics),
             *api_routes(web),
             *managed_routes(web),
+            *user_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
             *incident_routes(web),
