@@ -113,3 +113,11 @@ def service_of(app: App) -> ManagedService | None:
         if isinstance(s, ManagedService):
             return s
     return None
+
+
+def with_managed(config: WardenConfig, store: Store) -> WardenConfig:
+    """``config`` with what the store's managed tables hold (for commands that read it)."""
+    engine = getattr(store, "engine", None)
+    if not isinstance(engine, Engine):
+        return config
+    return effective(config, ManagedRepository(engine).snapshot())
