@@ -12,6 +12,7 @@ from warden.cli import (
     backup,
     check,
     dr,
+    export,
     incident,
     init_config,
     load,
@@ -49,6 +50,7 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(dr.app, name="dr")
 app.add_typer(user.app, name="user")
 app.add_typer(traffic.app, name="traffic")
+app.add_typer(export.app, name="export")
 
 
 def command() -> Any:

@@ -40,6 +40,7 @@ from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
+from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
 from warden.web.security import SecurityHeaders
 from warden.web.setup import SetupLink, setup_routes
@@ -47,6 +48,7 @@ from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
 from warden.web.users import Role, UserBook
+from warden.web.users_api import user_routes
 
 if TYPE_CHECKING:
     from warden.engine.app import App
@@ -149,6 +151,8 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/metrics", metrics),
             Route("/favicon.ico", favicon),
             *api_routes(web),
+            *managed_routes(web),
+            *user_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
             *incident_routes(web),
