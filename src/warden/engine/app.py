@@ -110,6 +110,9 @@ class App:
         lease: float = LEASE,
     ) -> None:
         self.config = config
+        self.base_config = config  # as loaded from YAML; ``config`` adds ``overlay``'s part
+        # set by a service (warden.managed) to add monitors kept elsewhere; see ``reload``
+        self.overlay: Callable[[WardenConfig], WardenConfig] | None = None
         self.store = store
         self.clock = clock or SystemClock()
         self.bus = bus or EventBus()
@@ -211,7 +214,13 @@ class App:
             await entry.probe.close()
 
     async def reload(self, config: WardenConfig) -> None:
-        """Apply a new config: unchanged monitors keep their schedule and state."""
+        """Apply a new config: unchanged monitors keep their schedule and state.
+
+        ``config`` is the YAML's; ``overlay``, when set, adds what is managed elsewhere (and
+        is re-applied by calling ``reload(app.base_config)`` after that changes)."""
+        self.base_config = config
+        if self.overlay is not None:
+            config = self.overlay(config)
         self.config = config
         await asyncio.to_thread(
             self.store.sync_monitors, [monitor_info(m) for m in config.monitors]

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -40,6 +40,7 @@ from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
+from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
 from warden.web.security import SecurityHeaders
 from warden.web.setup import SetupLink, setup_routes
@@ -47,6 +48,7 @@ from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
 from warden.web.users import Role, UserBook
+from warden.web.users_api import user_routes
 
 if TYPE_CHECKING:
     from warden.engine.app import App
@@ -123,6 +125,9 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             )
         return error(exc.status_code, exc.detail, exc.headers)
 
+    async def favicon(_: Request) -> Response:  # for clients that ask before reading <head>
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     async def server_error(_: Request, __: Exception) -> Response:
         return error(500, "internal error; see Warden's log")
 
@@ -139,13 +144,15 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
 
     asgi = Starlette(
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders)],
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/ping/{monitor}", ping, methods=["GET", "POST", "HEAD"]),
             Route("/metrics", metrics),
+            Route("/favicon.ico", favicon),
             *api_routes(web),
+            *managed_routes(web),
+            *user_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
             *incident_routes(web),
@@ -158,6 +165,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
+        middleware=[Middleware(SecurityHeaders)],
     )
     asgi.state.setup_link = setup
     return asgi

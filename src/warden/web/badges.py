@@ -2,8 +2,9 @@
 
 Flat two-part badges in the usual shields style, drawn as plain SVG text (no charts here).
 They are public unless ``web.public_badges`` is false, and show nothing but state or ratio.
-Without a login a badge exists only for a monitor on a status page (published); any other
-name, known or not, is the same 404. With a login or token every monitor has its badges.
+Public badges exist only for monitors published on a status page: any other name, existing or
+not, gets the same 404, so a badge URL cannot probe which monitors there are. With
+``public_badges: false`` a logged-in user or token gets a badge for every monitor.
 """
 
 from __future__ import annotations
@@ -62,31 +63,26 @@ def badge_routes(web: Web) -> list[BaseRoute]:
             headers={"Cache-Control": "max-age=60, must-revalidate"},
         )
 
-    config = web.app.config
-    known = {m.name for m in config.monitors}
-    published = {n for page in config.status_pages for c in page.components for n in c.monitors}
+    public = web.app.config.web.public_badges
 
-    async def monitor_name(request: Request) -> str:
-        """The monitor of the badge; without a login only a published one, and any other
-        name gets the very answer of an unknown one (nothing tells whether it exists)."""
+    def monitor_name(request: Request) -> str:
         name = str(request.path_params["name"])
-        if name in known and (name in published or await signed_in(request)):
-            return name
-        raise HTTPException(404, "no such badge")
-
-    async def signed_in(request: Request) -> bool:
-        if getattr(request.state, "principal", None) is not None:  # guarded: not public
-            return True
-        who = await web.auth.principal(request)
-        return who is not None and who.role >= Role.VIEWER
+        cfg = web.app.config
+        if public:
+            known = any(name in c.monitors for p in cfg.status_pages for c in p.components)
+        else:
+            known = any(m.name == name for m in cfg.monitors)
+        if not known:  # one answer for unknown and unpublished names
+            raise HTTPException(404, "no such badge")
+        return name
 
     async def status(request: Request) -> Response:
-        name = await monitor_name(request)
+        name = monitor_name(request)
         state = views.state_name(web.app.tracker.get(name))
         return svg(badge_svg(request.query_params.get("label", name)[:60], state, COLORS[state]))
 
     async def uptime(request: Request) -> Response:
-        name = await monitor_name(request)
+        name = monitor_name(request)
         window = request.query_params.get("window", "30d")
         if window not in views.WINDOWS:
             raise HTTPException(400, "window must be one of 24h, 7d, 30d")
@@ -99,7 +95,7 @@ def badge_routes(web: Web) -> list[BaseRoute]:
         return svg(badge_svg(label, text, uptime_color(ratio)))
 
     handlers: list[Endpoint] = [status, uptime]
-    if not web.app.config.web.public_badges:
+    if not public:
         handlers = [web.auth.guard(Role.VIEWER)(h) for h in handlers]
     return [
         Route("/badge/{name}/status.svg", handlers[0]),
