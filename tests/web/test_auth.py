@@ -214,3 +214,26 @@ async def test_inline_scripts_carry_the_response_nonce(site: Site) -> None:
     inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", r.text)
     assert inline
     assert all(f'nonce="{nonce.group(1)}"' in attrs for attrs in inline)
+
+
+async def test_internal_errors_carry_the_security_headers_too(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starlette builds a 500 outside the middleware: the handler adds the headers itself."""
+    import httpx
+
+    from warden.web import views
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "summary", broken)
+    transport = httpx.ASGITransport(app=site.asgi, raise_app_exceptions=False)
+    headers = {"Authorization": f"Bearer {site.tokens[Role.VIEWER]}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
+        r = await c.get("/")
+    assert r.status_code == 500
+    assert "a bug" not in r.text
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "nonce" not in r.headers["content-security-policy"]

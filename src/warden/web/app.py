@@ -42,7 +42,7 @@ from warden.web.incidents_api import incident_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
-from warden.web.security import SecurityHeaders
+from warden.web.security import SecurityHeaders, security_headers
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
@@ -129,7 +129,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     async def server_error(_: Request, __: Exception) -> Response:
-        return error(500, "internal error; see Warden's log")
+        return error(500, "internal error; see Warden's log", security_headers())
 
     alerts = AlertRepository(engine)
     collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]

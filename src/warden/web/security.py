@@ -25,6 +25,13 @@ _FIXED = {
 }
 
 
+def security_headers() -> dict[str, str]:
+    """The headers for a response built outside the middleware (Starlette's 500 handler runs
+    outside it): the policy without a nonce, since such a response runs no script."""
+    policy = _POLICY.replace(" 'nonce-{nonce}'", "")
+    return {"Content-Security-Policy": policy, **_FIXED}
+
+
 class SecurityHeaders:
     """Pure ASGI middleware; a handler's own header of the same name wins."""
 
