@@ -124,7 +124,7 @@ _PACK: list[dict[str, Any]] = [
         "summary": "the last backup run of {backup} failed",
     },
     {
-        "name": "HighErrorRate",
+        "name": "TrafficErrorRateHigh",
         "metric": {"series": "http_error_ratio", "agg": "avg", "window": "5m",
                    "op": ">", "threshold": 0.01},
         "for": "5m",
@@ -132,7 +132,7 @@ _PACK: list[dict[str, Any]] = [
         "summary": "{service} answers more than 1% of requests with a server error ({value})",
     },
     {
-        "name": "SlowResponses",
+        "name": "TrafficSlow",
         "metric": {"series": "http_request_duration_seconds_p95", "agg": "avg", "window": "5m",
                    "op": ">", "threshold": 1},
         "for": "10m",

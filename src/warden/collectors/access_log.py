@@ -5,9 +5,10 @@ Service level (``service`` label, the collector's name by default): ``http_reque
 ``http_server_errors_per_second``, ``http_error_ratio`` (5xx share; only for intervals with at
 least ``min_requests``), ``http_request_duration_seconds_p50|p95|p99``,
 ``http_response_bytes_per_second`` and ``access_log_bad_lines`` (lines that did not parse).
-Route level (``method`` and ``route`` labels too): ``http_route_requests_per_second``,
+Route level (``method`` and ``route`` labels too): ``http_route_requests_total`` (a counter
+since the collector started), ``http_route_requests_per_second``,
 ``http_route_error_ratio`` and ``http_route_duration_seconds_p95``. The built-in rules
-HighErrorRate (> 1%) and SlowResponses (p95 > 1 s) read the service-level series.
+TrafficErrorRateHigh (> 1%) and TrafficSlow (p95 > 1 s) read the service-level series.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class AccessLogCollector(Collector[AccessLogConfig]):
         self.namer = RouteNamer(config.routes, config.max_routes)
         self.service = config.service or name
         self.last: float | None = None
+        self.totals: dict[tuple[str, str], int] = {}
 
     async def collect(self) -> list[Sample]:
         try:
@@ -100,9 +102,16 @@ class AccessLogCollector(Collector[AccessLogConfig]):
         span = max(1.0, now - self.last) if self.last is not None else None
         self.last = now
         stats, bad = self._tally(lines)
-        if span is None:  # the first read has no interval to divide by
-            return [self.sample("access_log_bad_lines", bad, now, service=self.service)]
-        return self._samples(stats, bad, span, now)
+        for key, st in stats.by_route.items():
+            self.totals[key] = self.totals.get(key, 0) + st.requests
+        svc = self.service
+        out = [self.sample("access_log_bad_lines", bad, now, service=svc)]
+        for (method, route), count in self.totals.items():
+            out.append(self.sample("http_route_requests_total", count, now, service=svc,
+                                   method=method, route=route))  # fmt: skip
+        if span is not None:  # the first read has no interval to divide by
+            out += self._rates(stats, span, now)
+        return out
 
     def _tally(self, lines: list[bytes]) -> tuple[TrafficStats, int]:
         stats = TrafficStats(self.namer)
@@ -122,7 +131,7 @@ class AccessLogCollector(Collector[AccessLogConfig]):
             stats.add(r)
         return stats, bad
 
-    def _samples(self, stats: TrafficStats, bad: int, span: float, now: float) -> list[Sample]:
+    def _rates(self, stats: TrafficStats, span: float, now: float) -> list[Sample]:
         svc = self.service
         routes = list(stats.by_route.values())
         total = sum(s.requests for s in routes)
@@ -140,7 +149,6 @@ class AccessLogCollector(Collector[AccessLogConfig]):
                 now,
                 service=svc,
             ),
-            self.sample("access_log_bad_lines", bad, now, service=svc),
         ]
         if total >= self.config.min_requests:
             out.append(self.sample("http_error_ratio", errors / total, now, service=svc))
