@@ -21,8 +21,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -38,8 +39,10 @@ from warden.web.badges import badge_routes
 from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
+from warden.web.live import LiveFeed, live_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.pages import page_routes
+from warden.web.security import SecurityHeaders
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
@@ -76,6 +79,11 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         templates=Jinja2Templates(env=env),
         last=last,
     )
+
+    feed = LiveFeed(app.bus, app.clock.time)
+
+    async def favicon(_: Request) -> Response:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok\n")
@@ -140,6 +148,8 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/ping/{monitor}", ping, methods=["GET", "POST", "HEAD"]),
             Route("/metrics", metrics),
+            Route("/favicon.ico", favicon),
+            *live_routes(web, feed),
             *api_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
@@ -153,6 +163,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
+        middleware=[Middleware(SecurityHeaders)],
     )
     asgi.state.setup_link = setup
     return asgi
