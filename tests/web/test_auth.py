@@ -137,6 +137,7 @@ async def test_login_is_rate_limited_per_client_and_user(site: Site) -> None:
             assert (await login(c, "viewer", "wrong password")).status_code == 401
         blocked = await login(c, "viewer")
         assert blocked.status_code == 429
+        assert 1 <= int(blocked.headers["retry-after"]) <= 300  # the docs promise it
         other_user = await login(c, "admin")  # same client address: also blocked
         assert other_user.status_code == 429
         site.clock.advance(301)

@@ -15,6 +15,7 @@ from warden.incidents.storage import IncidentRepository
 from warden.results import Status
 from warden.web.config import StatusComponent, StatusPageConfig
 from warden.web.status_page import component_state
+from warden.web.users import Role
 
 
 @pytest.mark.parametrize(
@@ -88,7 +89,18 @@ async def test_status_page_json_and_html(page_site: Site) -> None:
     assert missing.status_code == 404
 
 
-async def test_status_badge(site: Site) -> None:
+@pytest.fixture
+def badge_site(make_site: Callable[..., Site]) -> Site:
+    page = StatusPageConfig(
+        slug="public",
+        title="Shop",
+        components=[StatusComponent(name="Shop", monitors=["db", "web", "api"])],
+    )
+    return make_site(*monitors("db", "web", "api", "secret-db"), status_pages=[page])
+
+
+async def test_status_badge(badge_site: Site) -> None:
+    site = badge_site
     await site.record("db", Status.DOWN)
     async with site.client() as c:
         r = await c.get("/badge/db/status.svg")
@@ -103,7 +115,23 @@ async def test_status_badge(site: Site) -> None:
     assert missing.status_code == 404
 
 
-async def test_uptime_badge(site: Site) -> None:
+@pytest.mark.parametrize("kind", ["status.svg", "uptime.svg"])
+async def test_unpublished_monitor_badge_looks_like_an_unknown_name(
+    badge_site: Site, kind: str
+) -> None:
+    """A monitor on no status page gets the answer of a name that does not exist."""
+    await badge_site.record("secret-db", Status.DOWN)
+    async with badge_site.client() as c:
+        hidden = await c.get(f"/badge/secret-db/{kind}")
+        missing = await c.get(f"/badge/nope/{kind}")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == json.loads(missing.text.replace("nope", "secret-db"))
+    async with badge_site.client(Role.VIEWER) as c:  # a signed-in viewer sees every monitor
+        assert (await c.get(f"/badge/secret-db/{kind}")).status_code == 200
+
+
+async def test_uptime_badge(badge_site: Site) -> None:
+    site = badge_site
     for status in (Status.UP, Status.UP, Status.UP, Status.DOWN):
         await site.record("api", status)
     await site.app.flush()
