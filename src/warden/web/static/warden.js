@@ -43,6 +43,12 @@
     var options = Object.assign({ width: width, height: 220, series: [{}].concat(series.map(function (s) {
       return few ? Object.assign({ points: { show: true, size: 6 } }, s) : s;
     })) }, opts || {});
+    if (!options.axes) {  // room for long tick labels (boot times, byte counts)
+      options.axes = [{}, { size: function (u, values) {
+        var longest = (values || []).reduce(function (n, v) { return Math.max(n, String(v).length); }, 0);
+        return Math.max(50, longest * 7 + 16);
+      } }];
+    }
     var range = xRange(data[0]);
     options.scales = Object.assign({}, options.scales || {}, { x: { time: true, range: function () { return range; } } });
     return new uPlot(options, data, target);
@@ -52,6 +58,11 @@
     var parts = labels && labels.collector ? [labels.collector] : [];
     keys.forEach(function (k) { parts.push(k + " " + labels[k]); });
     return parts.length ? parts.join(" \u00b7 ") : "(no labels)";
+  }
+  function emptyRow(body, text) {  // an empty table says so
+    var cols = body.parentNode.querySelectorAll("thead th").length || 1;
+    var tr = el("tr", { "class": "empty-row" }), td = el("td", { colspan: cols, "class": "empty small" }, text);
+    tr.appendChild(td); body.appendChild(tr);
   }
   function beats(target, checks) {
     target.textContent = "";
@@ -262,6 +273,8 @@
         var tr = el("tr"); tr.appendChild(el("td", {}, utc(f.time))); tr.appendChild(el("td", {}, f.error));
         tr.appendChild(el("td", {}, f.message)); fails.appendChild(tr);
       });
+      if (!hist.runs.length) emptyRow(runs, "No checks stored yet.");
+      if (!hist.failures.length) emptyRow(fails, "No failed or degraded checks.");
     }
     function refresh() {
       api(base).then(function (m) {
@@ -331,6 +344,7 @@
           } else { act.textContent = s.active ? "active" : "expired"; }
           tr.appendChild(act); silBody.appendChild(tr);
         });
+        if (!got.silences.length) emptyRow(silBody, "No silences.");
       });
     }
     var form = document.getElementById("new-silence");
@@ -351,6 +365,6 @@
 
   window.Warden = {
     overview: overview, monitor: monitor, alerts: alerts,
-    api: api, el: el, utc: utc, pct: pct, ms: ms, cols: cols, chart: chart, seriesLabel: seriesLabel, POLL_MS: POLL_MS
+    api: api, el: el, emptyRow: emptyRow, utc: utc, pct: pct, ms: ms, cols: cols, chart: chart, seriesLabel: seriesLabel, POLL_MS: POLL_MS
   };
 })();
