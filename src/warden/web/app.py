@@ -39,6 +39,7 @@ from warden.web.badges import badge_routes
 from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
+from warden.web.live import LiveFeed, live_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
@@ -80,6 +81,11 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         templates=Jinja2Templates(env=env),
         last=last,
     )
+
+    feed = LiveFeed(app.bus, app.clock.time)
+
+    async def favicon(_: Request) -> Response:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok\n")
@@ -125,9 +131,6 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             )
         return error(exc.status_code, exc.detail, exc.headers)
 
-    async def favicon(_: Request) -> Response:  # for clients that ask before reading <head>
-        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
-
     async def server_error(_: Request, __: Exception) -> Response:
         return error(500, "internal error; see Warden's log", security_headers())
 
@@ -150,6 +153,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/ping/{monitor}", ping, methods=["GET", "POST", "HEAD"]),
             Route("/metrics", metrics),
             Route("/favicon.ico", favicon),
+            *live_routes(web, feed),
             *api_routes(web),
             *managed_routes(web),
             *user_routes(web),
