@@ -215,3 +215,29 @@ async def test_windows_and_pages_validation(
     assert got.status_code == 422, got.text
     issues = got.json()["error"]["issues"]
     assert any(i["path"] == path and message in i["message"] for i in issues), issues
+
+
+async def test_a_stored_monitor_that_no_longer_validates_is_shown_with_an_error(
+    site: Site,
+) -> None:
+    from warden.managed.storage import ManagedRepository
+
+    body = {"name": "gone", "http": {"url": "${WARDEN_TEST_UNSET_VARIABLE}"}}
+    ManagedRepository(site.store.engine).create("monitors", "gone", body, "t", 0.0)
+    await _create(site, HTTP)  # any change re-reads the store
+    assert "gone" not in site.app._entries
+    async with site.client(Role.VIEWER) as c:
+        got = (await c.get("/api/v1/monitors/gone/definition")).json()
+    assert got["source"] == "api"
+    assert "no longer validates" in got["error"]
+
+
+async def test_an_api_heartbeat_monitor_takes_pings(site: Site) -> None:
+    body = {"name": "cron", "heartbeat": {"grace": "1m", "token": "t0ken-abc"}}
+    assert (await _create(site, body)).status_code == 201
+    async with site.client() as c:
+        wrong = await c.post("/ping/cron", params={"token": "nope"})
+        right = await c.post("/ping/cron", params={"token": "t0ken-abc"})
+    assert wrong.status_code == 403
+    assert right.status_code == 200
+    assert site.app.heartbeats.last("cron") is not None

@@ -139,8 +139,11 @@ class Sharing:
     async def loop(self) -> None:
         # real time on purpose: leases run on the store's clock, not on the watched one
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and shutdown would then wait for this loop forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.share.lease / 3)
+                async with asyncio.timeout(self.share.lease / 3):
+                    await self.wake.wait()
             self.wake.clear()
             await self.round()
 

@@ -54,24 +54,34 @@ class Manager:
 
         ``definition`` is the body as given through the API with literal secrets shown as
         ``REDACTED``; it is null for objects from warden.yaml (the file is the definition)."""
-        item = self._running(kind, name)
-        yaml = name in self._yaml_names(kind)
         record = None
-        if not yaml:
+        if name not in self._yaml_names(kind):
             try:
                 record = self.repo.get(kind.section, name)
             except NotFound:
-                if item is None:
-                    raise
+                record = None
+        return self._row(kind, name, record, self._paused_names())
+
+    def listing(self, kind: Kind) -> list[dict[str, Any]]:
+        """Every object of ``kind`` that runs, YAML and API, with its source (blocking)."""
+        snapshot = self.repo.snapshot()
+        records = {r.name: r for r in snapshot.of(kind.section)}
+        yaml = self._yaml_names(kind)
+        paused = set(snapshot.pauses)
+        names = [name_of(kind, x) for x in getattr(self.app.config, kind.section)]
+        names += [n for n in records if n not in names]  # stored but refused now
+        return [self._row(kind, n, None if n in yaml else records.get(n), paused) for n in names]
+
+    def _row(
+        self, kind: Kind, name: str, record: Record | None, paused: set[str]
+    ) -> dict[str, Any]:
+        item = self._running(kind, name)
+        yaml = name in self._yaml_names(kind)
         if item is None and record is None:
             raise NotFound(f"no {kind.label} named {name!r}")
-        row: dict[str, Any] = {
-            "kind": kind.path,
-            "name": name,
-            "source": "yaml" if yaml else "api",
-        }
+        row: dict[str, Any] = {"kind": kind.path, "name": name, "source": "yaml" if yaml else "api"}
         if kind.section == "monitors":
-            row["paused"] = self._paused(name)
+            row["paused"] = name in paused
         row["definition"] = (
             redacted(record.body, item) if record is not None and item is not None else None
         )
@@ -81,14 +91,8 @@ class Manager:
         row["updated_by"] = record.updated_by if record else None
         return row
 
-    def _paused(self, name: str) -> bool:
-        svc = service_of(self.app)
-        return svc is not None and name in svc.snapshot.pauses
-
-    def listing(self, kind: Kind) -> list[dict[str, Any]]:
-        """Every object of ``kind`` that runs, YAML and API, with its source (blocking)."""
-        names = [name_of(kind, x) for x in getattr(self.app.config, kind.section)]
-        return [self.describe(kind, n) for n in names]
+    def _paused_names(self) -> set[str]:
+        return self.repo.paused()
 
     # -- changes -----------------------------------------------------------------------
 

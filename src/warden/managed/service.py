@@ -86,7 +86,12 @@ class ManagedService:
             if app is None:
                 return
             self.snapshot = await asyncio.to_thread(self.repo.snapshot)
-            await app.reload(app.base_config)
+            try:
+                await app.reload(app.base_config)
+            except WardenError:
+                # not applied (e.g. the store refused the monitor rows): retry at the next poll
+                self.snapshot = Snapshot(-1, self.snapshot.records, self.snapshot.pauses)
+                raise
 
     async def _follow(self) -> None:
         while True:

@@ -165,6 +165,12 @@ class ManagedRepository:
 
         return self._run("read managed objects", q)
 
+    def paused(self) -> set[str]:
+        def q(conn: Connection) -> set[str]:
+            return set(conn.execute(select(pauses_table.c.monitor)).scalars())
+
+        return self._run("read paused monitors", q)
+
     def get(self, kind: str, name: str) -> Record:
         def q(conn: Connection) -> Record:
             row = conn.execute(

@@ -40,6 +40,7 @@ from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.live import LiveFeed, live_routes
+from warden.web.managed_pages import managed_page_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
@@ -161,6 +162,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *slo_routes(web),
             *incident_routes(web),
             *page_routes(web),
+            *managed_page_routes(web),
             *setup_routes(web, setup),
             *slo_page_routes(web),
             *incident_page_routes(web),

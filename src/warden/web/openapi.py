@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from warden.web import openapi_managed
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -258,6 +260,7 @@ def openapi_document() -> dict[str, Any]:
     paths.update(_alert_paths())
     paths.update(_slo_paths())
     paths.update(_incident_paths())
+    openapi_managed.merge(paths)
     return {
         "openapi": "3.0.3",
         "info": {
