@@ -74,8 +74,11 @@ async def warden(tmp_path: Path) -> AsyncIterator[Warden]:
 
 
 @contextlib.asynccontextmanager
-async def prometheus(tmp_path: Path, warden: Warden) -> AsyncIterator[str]:
-    """Prometheus scraping ``warden`` every second; yields its base URL."""
+async def prometheus(
+    tmp_path: Path, warden: Warden, rules: Path | None = None
+) -> AsyncIterator[str]:
+    """Prometheus scraping ``warden`` every second (and evaluating ``rules`` every second);
+    yields its base URL."""
     (tmp_path / "token").write_text(warden.token, encoding="utf-8")
     (tmp_path / "token").chmod(0o600)
     config = tmp_path / "prometheus.yml"
@@ -83,7 +86,9 @@ async def prometheus(tmp_path: Path, warden: Warden) -> AsyncIterator[str]:
         "global:\n"
         "  scrape_interval: 1s\n"
         "  scrape_timeout: 1s\n"
-        "scrape_configs:\n"
+        "  evaluation_interval: 1s\n"
+        + (f"rule_files: ['{rules}']\n" if rules is not None else "")
+        + "scrape_configs:\n"
         "  - job_name: warden\n"
         "    metrics_path: /metrics\n"
         "    authorization:\n"

@@ -12,11 +12,16 @@ expression. Translated:
   (ratio, avg, min, max, last of ``1 - warden_monitor_up``) when no selected monitor retries,
   so the state is the last check's.
 
-Not translated: ``check`` sums, counts and rates (they count checks; a scrape sees the last
-check's value), ``metric`` rules (collector samples stay in Warden's store), ``flapping``
-(changes between single checks fall between scrapes) and SLO burn rates (they count checks).
-Summaries keep ``{monitor}``, ``{group}``, ``{type}`` and ``{value}`` as Prometheus templates; a
-rule whose text needs a label /metrics does not carry is skipped too.
+* ``metric`` over a collector or job sample series, which /metrics exports under its own name
+  with its labels (web/sample_metrics.py): avg, min, max, last, pNN over the window;
+  ``forecast`` as ``predict_linear(series[window], horizon)``; ``ratio`` as the last value over
+  the last value of the ``over`` series with the same labels.
+
+Not translated: ``check`` and ``metric`` sums, counts and rates (they count checks or stored
+samples; a scrape sees one value per scrape interval), ``flapping`` (changes between single
+checks fall between scrapes) and SLO burn rates (they count checks). Summaries keep
+``{monitor}``, ``{group}``, ``{type}``, a metric series' labels and ``{value}`` as Prometheus
+templates; a rule whose text needs a label /metrics does not carry is skipped too.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from warden.alerting.builtin import effective_rules
-from warden.alerting.config import AlertRule, CheckCondition, StateCondition
+from warden.alerting.config import AlertRule, CheckCondition, MetricCondition, StateCondition
 from warden.alerting.rules import select_monitors
 
 if TYPE_CHECKING:
@@ -44,6 +49,7 @@ _GLOB_CHARS = frozenset("*?[")
 _REGEX_SPECIAL = frozenset(".^$*+?()[]{}|\\-")
 _PROBE_VALUE_RE = re.compile(r"^[a-z0-9_]+$")  # the names web/metrics.py exposes
 _LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _TEMPLATE_BRACES_RE = re.compile(r"\{\{|\}\}")
 _OVER_TIME = {"avg": "avg_over_time", "ratio": "avg_over_time", "min": "min_over_time",
               "max": "max_over_time", "last": "last_over_time"}  # fmt: skip
@@ -103,10 +109,8 @@ def translate(rule: AlertRule, monitors: Sequence[MonitorBase]) -> dict[str, Any
         expr = _check_expr(rule.check, monitors)
         value_ok = True
     elif rule.metric is not None:
-        raise Untranslatable(
-            f"series {rule.metric.series!r} is a sample Warden keeps in its store (from "
-            "collectors and jobs); /metrics does not expose it"
-        )
+        expr = _metric_expr(rule.metric)
+        value_ok = True
     else:
         raise Untranslatable(
             "flapping counts up/down changes between single checks; Prometheus sees the state "
@@ -119,7 +123,7 @@ def translate(rule: AlertRule, monitors: Sequence[MonitorBase]) -> dict[str, Any
     constants = {"alertname": rule.name, **labels}
     selected = _selected(rule, monitors)
     own_labels = {k for m in selected for k in m.labels}
-    template = _Templates(constants, own_labels, value_ok)
+    template = _Templates(constants, own_labels, value_ok, any_label=rule.metric is not None)
     annotations = {"summary": template.render(rule.summary or f"{rule.name} on {{monitor}}")}
     if rule.description:
         annotations["description"] = template.render(rule.description)
@@ -192,6 +196,37 @@ def _check_expr(cond: CheckCondition, monitors: Sequence[MonitorBase]) -> str:
         raise Untranslatable(f"probe value {value!r} is not exposed on /metrics")
     inner = over_time(cond.agg, sel, window)
     return f"({_join_group(inner, cond.group)}) {cond.op} {_number(cond.threshold)}"
+
+
+def _metric_expr(cond: MetricCondition) -> str:
+    """A sample series as /metrics exports it (its name, its labels) aggregated like Warden."""
+    for name in (cond.series, cond.over or ""):
+        if name and not _METRIC_NAME_RE.match(name):
+            raise Untranslatable(f"series {name!r} is not a valid Prometheus metric name")
+    for key in cond.labels:
+        if not _LABEL_NAME_RE.match(key) or key.startswith("__"):
+            raise Untranslatable(f"label name {key!r} is not a valid Prometheus label name")
+    matchers = [f"{k}={_q(v)}" for k, v in sorted(cond.labels.items())]
+    window = prom_duration(cond.window)
+
+    def sel(name: str) -> str:
+        return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+
+    if cond.agg == "ratio":
+        if cond.over is None:
+            raise Untranslatable("agg ratio without 'over' has no value in Warden either")
+        num = f"last_over_time({sel(cond.series)}[{window}])"
+        den = f"last_over_time({sel(cond.over)}[{window}])"
+        inner = f"{num} / {den}"
+    elif cond.agg == "forecast":
+        inner = f"predict_linear({sel(cond.series)}[{window}], {_number(cond.horizon)})"
+    else:
+        if cond.agg in ("sum", "count", "rate"):
+            raise Untranslatable(
+                f"agg {cond.agg} counts every stored sample; Prometheus keeps one per scrape"
+            )
+        inner = over_time(cond.agg, sel(cond.series), window)
+    return f"({inner}) {cond.op} {_number(cond.threshold)}"
 
 
 def over_time(agg: str, sel: str, window: str) -> str:
@@ -301,10 +336,17 @@ def _literal(text: str) -> str:
 class _Templates:
     """Warden's ``{label}``/``{value}`` summaries as Prometheus annotation templates."""
 
-    def __init__(self, constants: dict[str, str], own_labels: set[str], value_ok: bool) -> None:
+    def __init__(
+        self,
+        constants: dict[str, str],
+        own_labels: set[str],
+        value_ok: bool,
+        any_label: bool = False,
+    ) -> None:
         self.constants = constants
         self.own_labels = own_labels
         self.value_ok = value_ok
+        self.any_label = any_label  # a sample series: every name is one of its labels
 
     def render(self, text: str) -> str:
         try:
@@ -331,7 +373,7 @@ class _Templates:
             return '{{ $value | printf "%.4g" }}'
         if name in self.constants:
             return _literal(self.constants[name])
-        if name in TEMPLATE_LABELS:
+        if name in TEMPLATE_LABELS or (self.any_label and _LABEL_NAME_RE.match(name)):
             return "{{ $labels." + name + " }}"
         if name in self.own_labels:
             raise Untranslatable(

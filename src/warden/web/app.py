@@ -42,6 +42,7 @@ from warden.web.incidents_api import incident_routes
 from warden.web.live import LiveFeed, live_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.pages import page_routes
+from warden.web.sample_metrics import SampleCollector
 from warden.web.security import SecurityHeaders
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
@@ -131,7 +132,11 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         return error(500, "internal error; see Warden's log")
 
     alerts = AlertRepository(engine)
-    collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]
+    collectors: list[Collector] = [
+        AlertCollector(alerts, app),
+        SloCollector(web),
+        SampleCollector(engine, app.clock.time),
+    ]
     metrics = web.auth.guard(Role.VIEWER)(metrics_endpoint(app, last, collectors))
 
     @contextlib.asynccontextmanager
