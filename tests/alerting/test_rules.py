@@ -11,7 +11,8 @@ from tests.alerting.rig import monitor
 from warden.alerting.config import AlertRule
 from warden.alerting.rules import EvalContext, aggregate, evaluate_rule, forecast, quantile
 from warden.results import CheckResult, Sample, Status
-from warden.store import SqlStore, open_store
+from warden.store import SqlStore
+from warden.tables import open_store
 
 NOW = 1_700_000_000.0
 
@@ -84,7 +85,7 @@ def test_metric_rules_per_series_ratio_and_forecast(store: SqlStore) -> None:
     ctx = EvalContext(NOW, store, [], {})
     disk = AlertRule.model_validate(
         {"name": "DiskFull", "metric": {"series": "host_disk_free_bytes", "agg": "forecast",
-         "window": "1h", "horizon": "4h", "op": "<", "threshold": 0}}
+         "window": "10m", "horizon": "4h", "op": "<", "threshold": 0}}
     )  # fmt: skip
     by_mount = {o.labels["mount"]: o.active for o in evaluate_rule(disk, ctx)}
     assert by_mount == {"/": True, "/data": False}
@@ -95,6 +96,30 @@ def test_metric_rules_per_series_ratio_and_forecast(store: SqlStore) -> None:
     [obs] = evaluate_rule(ratio, ctx)
     assert obs.active
     assert obs.value == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(("minutes", "judged"), [(2, False), (29, False), (31, True)])
+def test_builtin_disk_forecasts_wait_for_history(
+    store: SqlStore, minutes: int, judged: bool
+) -> None:
+    """A fresh start on a disk 24% used, just as a burst of writes takes 1 GB a minute: two
+    minutes projected 4 h ahead say "full"; the forecast waits for 30 minutes of samples, and
+    then the burst is a blip on a flat line."""
+    from warden.alerting.builtin import builtin_rules
+
+    def free(age: float) -> float:
+        return 76e9 - max(0.0, 120 - age) / 60 * 1e9
+
+    samples = [
+        Sample("host_disk_free_bytes", {"mount": "/"}, free(i * 15), NOW - i * 15)
+        for i in range(minutes * 4 + 1)
+    ]
+    store.write(samples=samples)
+    ctx = EvalContext(NOW, store, [], {})
+    rules = {r.name: r for r in builtin_rules()}
+    observations = evaluate_rule(rules["DiskFullIn4h"], ctx)
+    assert bool(observations) is judged
+    assert not any(o.active for o in observations)
 
 
 def test_a_rule_needs_exactly_one_condition() -> None:

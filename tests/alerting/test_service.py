@@ -208,7 +208,7 @@ async def test_group_wait_batches_alerts_of_one_group(tmp_path: Path, sink: Http
 def test_a_route_to_an_unknown_receiver_is_a_config_error(tmp_path: Path) -> None:
     from warden.alerting.service import AlertingService
     from warden.errors import ConfigError
-    from warden.store import open_store
+    from warden.tables import open_store
 
     cfg = config("http://127.0.0.1:9/hook", [monitor("api")], route={"receiver": "nobody"})
     store = open_store(f"sqlite:///{tmp_path}/w.db")

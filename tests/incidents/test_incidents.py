@@ -100,6 +100,64 @@ async def test_critical_alerts_open_one_incident_per_group(db: str, sink: HttpSi
     rig.close()
 
 
+async def test_a_later_outage_of_an_ungrouped_monitor_opens_its_own_incident(
+    tmp_path: Path, sink: HttpSink
+) -> None:
+    """Monitors without `group:` share no incident, and a mitigated incident does not swallow
+    an outage that starts after its rejoin window."""
+    from warden.incidents.tracker import REJOIN_WINDOW
+
+    rig = await Rig(
+        tmp_path / "w.db", config(sink.url, [monitor("api"), monitor("db")], for_="0s")
+    ).attach()
+    repo = IncidentRepository(rig.store.engine)
+    await rig.result("api", DOWN)
+    await rig.round()
+    rig.clock.advance(60)
+    await rig.result("api", UP)
+    await rig.round()
+    [api] = repo.list_incidents()
+    assert api.status == "mitigated"
+
+    rig.clock.advance(60)
+    await rig.result("db", DOWN)  # another monitor, no group: not api's incident
+    await rig.round()
+    incidents = {i.group_key: i for i in repo.list_incidents()}
+    assert set(incidents) == {"api", "db"}
+    assert incidents["db"].id != api.id
+    assert repo.get(api.id).status == "mitigated"  # type: ignore[union-attr]
+
+    rig.clock.advance(REJOIN_WINDOW + 60)
+    await rig.result("api", DOWN)  # api again, long after its incident was mitigated
+    await rig.round()
+    api_incidents = [i for i in repo.list_incidents() if i.group_key == "api"]
+    assert len(api_incidents) == 2
+    rig.close()
+
+
+async def test_a_flap_within_the_window_rejoins_the_mitigated_incident(
+    tmp_path: Path, sink: HttpSink
+) -> None:
+    rig = await Rig(tmp_path / "w.db", config(sink.url, [monitor("api")], for_="0s")).attach()
+    repo = IncidentRepository(rig.store.engine)
+    await rig.result("api", DOWN)
+    await rig.round()
+    rig.clock.advance(30)
+    await rig.result("api", UP)
+    await rig.round()
+    rig.clock.advance(30)
+    await rig.result("api", DOWN)
+    await rig.round()
+    [incident] = repo.list_incidents()
+    assert incident.status == "mitigated"  # a person decides when it is over
+    assert [e.text.split(":")[0] for e in repo.timeline(incident.id) if e.kind == "alert"] == [
+        "firing (critical)",
+        "resolved",
+        "firing (critical)",
+    ]
+    rig.close()
+
+
 async def test_medium_alert_and_silenced_alert_open_no_incident(
     tmp_path: Path, sink: HttpSink
 ) -> None:

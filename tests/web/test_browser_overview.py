@@ -14,7 +14,7 @@ from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS, Running, Target
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.incidents.storage import IncidentRepository
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 pytestmark = [

@@ -22,7 +22,7 @@ from tests.web.conftest import CHEAP_HASHER, serve_web
 from tests.web.test_browser import Target
 from warden.config.schema import build_model
 from warden.engine.app import App
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 PROMETHEUS = Path("/usr/bin/prometheus")
@@ -77,7 +77,7 @@ async def warden(tmp_path: Path) -> AsyncIterator[Warden]:
 async def prometheus(
     tmp_path: Path, warden: Warden, rules: Path | None = None
 ) -> AsyncIterator[str]:
-    """Prometheus scraping ``warden`` every second (and evaluating ``rules`` every second);
+    """Prometheus scraping ``warden`` every second (evaluating ``rules`` every second);
     yields its base URL."""
     (tmp_path / "token").write_text(warden.token, encoding="utf-8")
     (tmp_path / "token").chmod(0o600)
@@ -87,7 +87,7 @@ async def prometheus(
         "  scrape_interval: 1s\n"
         "  scrape_timeout: 1s\n"
         "  evaluation_interval: 1s\n"
-        + (f"rule_files: ['{rules}']\n" if rules is not None else "")
+        + (f"rule_files: ['{rules}']\n" if rules else "")
         + "scrape_configs:\n"
         "  - job_name: warden\n"
         "    metrics_path: /metrics\n"

@@ -59,8 +59,18 @@ class MetricCondition(ConfigModel):
     window: Duration = 300.0
     over: str | None = Field(None, description="For agg=ratio: the denominator series.")
     horizon: Duration = Field(86400.0, description="For agg=forecast: how far to project.")
+    min_history: Duration | None = Field(
+        None,
+        description="Span the points must cover before the rule is judged (agg=forecast: half "
+        "the window by default, so a fresh start projects nothing from a minute of samples).",
+    )
     op: Op = ">"
     threshold: float
+
+    def needed_history(self) -> float:
+        if self.min_history is not None:
+            return self.min_history
+        return self.window / 2 if self.agg == "forecast" else 0.0
 
 
 class FlappingCondition(ConfigModel):
@@ -156,6 +166,12 @@ class SloConfig(ConfigModel):
     page_severity: Severity = "critical"
     ticket_severity: Severity = "medium"
     alerts: bool = True
+    min_events: int = Field(
+        100,
+        ge=1,
+        description="Checks a burn-rate rule's long window must hold before it is judged, so "
+        "one failure on a young store is not a 27x burn.",
+    )
 
 
 class MaintenanceConfig(ConfigModel):

@@ -26,17 +26,30 @@ class Route:
     index: int
     config: RouteConfig
     matchers: tuple[Matcher, ...]
+    ident: str = ""
 
     @classmethod
     def build(cls, routes: Sequence[RouteConfig]) -> list[Route]:
-        return [Route(i, r, tuple(parse_all(r.matchers))) for i, r in enumerate(routes)]
+        """Routes with an identity taken from what they are, not where they stand, so adding
+        or moving a route renames no group (and re-sends nothing) on a reload."""
+        out: list[Route] = []
+        seen: dict[str, int] = {}
+        for i, r in enumerate(routes):
+            matchers = tuple(parse_all(r.matchers))
+            body = ",".join(sorted(str(m) for m in matchers))
+            ident = f"{r.receiver}/{{{body}}}/by:{','.join(sorted(r.group_by))}"
+            seen[ident] = seen.get(ident, 0) + 1
+            if seen[ident] > 1:  # the same route written twice: number the repeats
+                ident += f"#{seen[ident]}"
+            out.append(Route(i, r, matchers, ident))
+        return out
 
     def group_labels(self, alert: Alert) -> dict[str, str]:
         return {k: alert.labels.get(k, "") for k in self.config.group_by}
 
     def group_key(self, alert: Alert) -> str:
         inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.group_labels(alert).items()))
-        return f"route{self.index}/{self.config.receiver}:{{{inner}}}"
+        return f"{self.ident}:{{{inner}}}"
 
 
 def matching_routes(routes: Sequence[Route], labels: Mapping[str, str]) -> list[Route]:

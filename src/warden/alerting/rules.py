@@ -250,8 +250,11 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
         for s in ctx.store.sample_points(cond.over, since, ctx.now, cond.labels or None):
             denominators[tuple(sorted(s.labels.items()))] = s.points
     out = []
+    needed = cond.needed_history()
     for s in series:
         points = sorted(s.points)
+        if needed and (len(points) < 2 or points[-1][0] - points[0][0] < needed):
+            continue  # too little history to judge (a fresh start, a new disk): no guess
         if cond.agg == "ratio":
             den = denominators.get(tuple(sorted(s.labels.items())))
             num_v = aggregate("last", points, ctx.now)

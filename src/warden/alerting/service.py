@@ -186,9 +186,9 @@ class AlertingService:
     def _next_group_due(self, now: float) -> float:
         """Seconds until the next group_wait, group_interval or repeat_interval runs out."""
         waits = [float("inf")]
-        routes = {f"route{r.index}/": r.config for r in self.routes}
+        routes = {r.ident: r.config for r in self.routes}
         for key, g in self.groups.items():
-            cfg = next((c for prefix, c in routes.items() if key.startswith(prefix)), None)
+            cfg = routes.get(key.rsplit(":{", 1)[0])
             if cfg is None:
                 continue
             if g.last_notified is None:

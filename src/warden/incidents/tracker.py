@@ -1,9 +1,11 @@
 """Opening incidents from alerts and writing alerts and notifications onto their timelines.
 
 A firing critical or high alert that is not muted opens an incident, or joins the open one of
-its group (label ``incident_group``, else ``group``, else the alert name). When every alert of
-an incident has resolved, an incident not yet mitigated moves to ``mitigated``; a person
-resolves it (``warden incident resolve``).
+its group: label ``incident_group``, else ``group`` (unless it is the implicit ``default`` of a
+monitor without a group), else the monitor, else the alert name. When every alert of an
+incident has resolved, an incident not yet mitigated moves to ``mitigated``; a person resolves
+it (``warden incident resolve``). A new outage joins a mitigated incident of its group only
+within ``REJOIN_WINDOW`` of its last activity (a flap); later it opens a new incident.
 """
 
 from __future__ import annotations
@@ -17,10 +19,19 @@ from warden.incidents.storage import IncidentRepository
 from warden.notify.outbox import OutboxEntry
 
 _RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+REJOIN_WINDOW = 900.0
+"""Seconds after a mitigated incident's last activity during which its group's new alerts
+still join it (the same outage flapping); after that they open a new incident."""
+DEFAULT_GROUP = "default"
+"""The group of a monitor that names none: not a grouping anyone chose."""
 
 
 def incident_group(alert: Alert) -> str:
-    return alert.labels.get("incident_group") or alert.labels.get("group") or alert.name
+    labels = alert.labels
+    group = labels.get("group")
+    if group == DEFAULT_GROUP:
+        group = None
+    return labels.get("incident_group") or group or labels.get("monitor") or alert.name
 
 
 def _summary(alert: Alert) -> str:
@@ -49,6 +60,12 @@ class IncidentTracker:
     def _on_firing(self, alert: Alert, now: float) -> int | None:
         key = incident_group(alert)
         incident = self.repo.open_for_group(key)
+        if (
+            incident is not None
+            and incident.status == "mitigated"
+            and now - incident.updated_at > REJOIN_WINDOW
+        ):
+            incident = None  # that outage is over: this is a new one
         created = None
         if incident is None:
             incident = self.repo.open(key, _summary(alert), alert.severity, now, _summary(alert))

@@ -41,14 +41,15 @@ from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
 from warden.web.live import LiveFeed, live_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
+from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
-from warden.web.sample_metrics import SampleCollector
-from warden.web.security import SecurityHeaders
+from warden.web.security import SecurityHeaders, security_headers
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
 from warden.web.users import Role, UserBook
+from warden.web.users_api import user_routes
 
 if TYPE_CHECKING:
     from warden.engine.app import App
@@ -117,7 +118,9 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
                 given = auth[7:].strip()
             if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
                 return error(403, "missing or wrong token")
-        await app.heartbeat(name)
+        if not await app.heartbeat(name) and app.share.shared:
+            # the instance that runs this monitor would not see it: the sender should retry
+            return error(503, "the ping could not be stored; try again", {"Retry-After": "5"})
         return JSONResponse({"ok": True, "monitor": name})
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -129,14 +132,10 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         return error(exc.status_code, exc.detail, exc.headers)
 
     async def server_error(_: Request, __: Exception) -> Response:
-        return error(500, "internal error; see Warden's log")
+        return error(500, "internal error; see Warden's log", security_headers())
 
     alerts = AlertRepository(engine)
-    collectors: list[Collector] = [
-        AlertCollector(alerts, app),
-        SloCollector(web),
-        SampleCollector(engine, app.clock.time),
-    ]
+    collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]
     metrics = web.auth.guard(Role.VIEWER)(metrics_endpoint(app, last, collectors))
 
     @contextlib.asynccontextmanager
@@ -156,6 +155,8 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/favicon.ico", favicon),
             *live_routes(web, feed),
             *api_routes(web),
+            *managed_routes(web),
+            *user_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
             *incident_routes(web),

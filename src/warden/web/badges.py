@@ -2,8 +2,9 @@
 
 Flat two-part badges in the usual shields style, drawn as plain SVG text (no charts here).
 They are public unless ``web.public_badges`` is false, and show nothing but state or ratio.
-Without a login or token they show only monitors published on a status page: any other name,
-configured or not, gets the same 404, so a badge does not reveal which monitors exist.
+Public badges exist only for monitors published on a status page: any other name, existing or
+not, gets the same 404, so a badge URL cannot probe which monitors there are. With
+``public_badges: false`` a logged-in user or token gets a badge for every monitor.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from warden.config.schema import WardenConfig
 from warden.web import views
 from warden.web.auth import Endpoint
 from warden.web.context import Web
@@ -55,11 +55,6 @@ def uptime_color(ratio: float | None) -> str:
     return COLORS["degraded"] if ratio >= 0.99 else COLORS["down"]
 
 
-def published(config: WardenConfig) -> frozenset[str]:
-    """The monitors some status page shows (in one of its components)."""
-    return frozenset(m for page in config.status_pages for c in page.components for m in c.monitors)
-
-
 def badge_routes(web: Web) -> list[BaseRoute]:
     def svg(body: str) -> Response:
         return Response(
@@ -68,22 +63,26 @@ def badge_routes(web: Web) -> list[BaseRoute]:
             headers={"Cache-Control": "max-age=60, must-revalidate"},
         )
 
-    async def monitor_name(request: Request) -> str:
+    public = web.app.config.web.public_badges
+
+    def monitor_name(request: Request) -> str:
         name = str(request.path_params["name"])
-        config = web.app.config
-        shown = published(config) if await web.auth.principal(request) is None else None
-        known = any(m.name == name for m in config.monitors)
-        if not known or (shown is not None and name not in shown):
-            raise HTTPException(404, f"no published monitor named {name!r}")
+        cfg = web.app.config
+        if public:
+            known = any(name in c.monitors for p in cfg.status_pages for c in p.components)
+        else:
+            known = any(m.name == name for m in cfg.monitors)
+        if not known:  # one answer for unknown and unpublished names
+            raise HTTPException(404, "no such badge")
         return name
 
     async def status(request: Request) -> Response:
-        name = await monitor_name(request)
+        name = monitor_name(request)
         state = views.state_name(web.app.tracker.get(name))
         return svg(badge_svg(request.query_params.get("label", name)[:60], state, COLORS[state]))
 
     async def uptime(request: Request) -> Response:
-        name = await monitor_name(request)
+        name = monitor_name(request)
         window = request.query_params.get("window", "30d")
         if window not in views.WINDOWS:
             raise HTTPException(400, "window must be one of 24h, 7d, 30d")
@@ -96,7 +95,7 @@ def badge_routes(web: Web) -> list[BaseRoute]:
         return svg(badge_svg(label, text, uptime_color(ratio)))
 
     handlers: list[Endpoint] = [status, uptime]
-    if not web.app.config.web.public_badges:
+    if not public:
         handlers = [web.auth.guard(Role.VIEWER)(h) for h in handlers]
     return [
         Route("/badge/{name}/status.svg", handlers[0]),

@@ -44,7 +44,12 @@ def render_page(
     return web.templates.TemplateResponse(
         request,
         name,
-        {"who": who, "can_operate": who is not None and who.role >= Role.OPERATOR, **context},
+        {
+            "who": who,
+            "can_operate": who is not None and who.role >= Role.OPERATOR,
+            "csp_nonce": getattr(request.state, "csp_nonce", ""),
+            **context,
+        },
         status_code=status,
     )
 
@@ -77,9 +82,9 @@ def page_routes(web: Web) -> list[BaseRoute]:
         except HTTPException as exc:
             if exc.status_code != 429:
                 raise
-            page = render(request, "login.html", 429, next=target, error=exc.detail)
-            page.headers.update(exc.headers or {})  # Retry-After, as the API answers
-            return page
+            limited = render(request, "login.html", 429, next=target, error=exc.detail)
+            limited.headers.update(exc.headers or {})  # Retry-After, as the API sends it
+            return limited
         if found is None:
             return render(request, "login.html", 401, next=target, error="wrong user or password")
         response = RedirectResponse(target, status_code=303)

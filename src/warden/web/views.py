@@ -82,6 +82,7 @@ def monitor_base(m: MonitorBase, state: MonitorState | None) -> dict[str, Any]:
         "target": redact_url(target) if target else "",
         "interval": m.interval,
         "enabled": m.enabled,
+        "source": m.source,
         "state": state_name(state),
         "since": state.since if state else None,
         "last_check": state.last_ts if state else None,
