@@ -98,6 +98,8 @@ async def test_overview_down_first_bar_panels_and_sse(
             )
             await expect(page.locator("#open-incidents .empty")).to_be_visible()
             await expect(page.locator("#series-chart .empty")).to_be_visible()
+            label = "Warden.seriesLabel({collector: 'host', cpu: 'total'})"
+            assert await page.evaluate(label) == "host \u00b7 cpu=total"  # not raw JSON
 
             IncidentRepository(running.app.store.engine).declare(  # type: ignore[attr-defined]
                 "Shop checkout fails", "critical", "ops", running.app.clock.time()

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import event
 
 from tests.web.conftest import Site
+from warden.alerting.model import Alert, AlertState, fingerprint
+from warden.alerting.storage import AlertRepository
 from warden.engine.bus import StateChanged
 from warden.incidents.storage import IncidentRepository
 from warden.results import CheckResult, Status
@@ -83,6 +85,28 @@ async def test_overview_page_shows_problems_and_says_what_is_empty(site: Site) -
     async with site.client(Role.VIEWER) as c:
         page = (await c.get("/?q=nothing-like-this", headers={"accept": "text/html"})).text
     assert "No monitors match these filters." in page
+
+
+async def test_firing_alerts_listed_and_linked_to_their_page(site: Site) -> None:
+    labels = {"alertname": "MonitorDown", "monitor": "db"}
+    firing = Alert(
+        fingerprint(labels),
+        "MonitorDown",
+        "critical",
+        AlertState.FIRING,
+        labels,
+        {"summary": "db is down"},
+        starts_at=site.clock.time(),
+    )
+    quiet = {"alertname": "MonitorDown", "monitor": "api"}
+    pending = Alert(fingerprint(quiet), "MonitorDown", "critical", AlertState.PENDING, quiet, {})
+    AlertRepository(site.store.engine).save_alerts([firing, pending])
+    async with site.client(Role.VIEWER) as c:
+        page = (await c.get("/", headers={"accept": "text/html"})).text
+    assert f'<a href="/alerts/{firing.fingerprint}">db is down</a>' in page
+    assert f"/alerts/{pending.fingerprint}" not in page  # pending is not firing
+    assert "No alerts are firing." in page  # the empty text is there, hidden
+    assert '<p class="empty small" hidden>No alerts are firing.</p>' in page
 
 
 async def test_favicon(site: Site) -> None:

@@ -2,7 +2,9 @@
 
 One statement per page: a ``UNION ALL`` of one ``ORDER BY ts DESC LIMIT n`` per monitor, each
 answered from the ``(monitor_id, ts)`` index, so the cost grows with the page, not with the
-monitors or the history stored. Blocking: run it in a thread from async code.
+monitors or the history stored. A ``ROW_NUMBER() OVER (PARTITION BY monitor_id)`` window
+reads every stored row of each monitor instead: with two days of 15 s checks for a page of
+100 monitors, 0.9 s against 23 ms on SQLite. Blocking: run it in a thread from async code.
 """
 
 from __future__ import annotations
