@@ -17,7 +17,7 @@ from warden.engine.bus import StateChanged
 from warden.incidents.storage import IncidentRepository
 from warden.results import CheckResult, Status
 from warden.store import queries
-from warden.web.live import LiveFeed
+from warden.web.live import QUEUE_SIZE, LiveFeed
 from warden.web.recent_checks import last_checks
 from warden.web.users import Role
 
@@ -158,3 +158,17 @@ async def test_pages_carry_security_headers_and_a_nonce(site: Site, path: str) -
     if path == "/":
         assert f'<script nonce="{nonce}">' in r.text
     assert " style=" not in r.text
+
+
+async def test_a_slow_browser_loses_events_not_memory(site: Site) -> None:
+    feed = LiveFeed(site.app.bus, site.clock.time)
+    stream = feed.stream()
+    await anext(stream)  # connected; from now on the browser reads nothing
+    (queue,) = feed.queues
+    for i in range(QUEUE_SIZE * 4):
+        feed.publish("stored", {"results": i, "samples": 0})
+    assert queue.qsize() == QUEUE_SIZE
+    first = await anext(stream)
+    assert json.loads(first.split("data: ", 1)[1]) == {"results": 0, "samples": 0}
+    await stream.aclose()
+    assert feed.queues == set()
