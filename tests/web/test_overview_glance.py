@@ -104,6 +104,7 @@ async def test_firing_alerts_listed_and_linked_to_their_page(site: Site) -> None
     async with site.client(Role.VIEWER) as c:
         page = (await c.get("/", headers={"accept": "text/html"})).text
     assert f'<a href="/alerts/{firing.fingerprint}">db is down</a>' in page
+    assert "MonitorDown · since" in page  # the rule: two rules may share a summary
     assert f"/alerts/{pending.fingerprint}" not in page  # pending is not firing
     assert "No alerts are firing." in page  # the empty text is there, hidden
     assert '<p class="empty small" hidden>No alerts are firing.</p>' in page

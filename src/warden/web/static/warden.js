@@ -210,7 +210,7 @@
           li.appendChild(el("span", { "class": "pill state-" + (a.muted ? "unknown" : "down") }, a.muted ? "muted" : a.severity));
           li.appendChild(document.createTextNode(" "));
           li.appendChild(el("a", { href: "/alerts/" + encodeURIComponent(a.fingerprint) }, a.annotations.summary || a.name));
-          li.appendChild(el("span", { "class": "small" }, " since " + utc(a.starts_at) + (a.muted ? " \u00b7 " + (a.muted_reason || "") : "")));
+          li.appendChild(el("span", { "class": "small" }, " " + a.name + " \u00b7 since " + utc(a.starts_at) + (a.muted ? " \u00b7 " + (a.muted_reason || "") : "")));
           return li;
         });
       }).catch(function () {});
