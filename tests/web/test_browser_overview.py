@@ -98,6 +98,16 @@ async def test_overview_down_first_bar_panels_and_sse(
             )
             await expect(page.locator("#open-incidents .empty")).to_be_visible()
             await expect(page.locator("#series-chart .empty")).to_be_visible()
+            label = "Warden.seriesLabel({collector: 'host', cpu: 'total'})"
+            assert await page.evaluate(label) == "host \u00b7 cpu=total"  # not raw JSON
+            one_point = """() => new Promise((done) => {
+                const box = document.createElement("div");
+                document.body.appendChild(box);
+                const ready = (u) => { done([u.scales.x.min, u.scales.x.max]); box.remove(); };
+                Warden.chart(box, [[1.8e9], [1]], [{label: "x"}], {hooks: {ready: [ready]}});
+            })"""
+            # one point: an hour around it, not years (2027-2029 before)
+            assert await page.evaluate(one_point) == [1.8e9 - 1800, 1.8e9 + 1800]
 
             IncidentRepository(running.app.store.engine).declare(  # type: ignore[attr-defined]
                 "Shop checkout fails", "critical", "ops", running.app.clock.time()

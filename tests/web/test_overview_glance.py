@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import event
 
 from tests.web.conftest import Site
+from warden.alerting.model import Alert, AlertState, fingerprint
+from warden.alerting.storage import AlertRepository
 from warden.engine.bus import StateChanged
 from warden.incidents.storage import IncidentRepository
 from warden.results import CheckResult, Status
 from warden.store import queries
-from warden.web.live import LiveFeed
+from warden.web.live import QUEUE_SIZE, LiveFeed
 from warden.web.recent_checks import last_checks
 from warden.web.users import Role
 
@@ -85,6 +87,29 @@ async def test_overview_page_shows_problems_and_says_what_is_empty(site: Site) -
     assert "No monitors match these filters." in page
 
 
+async def test_firing_alerts_listed_and_linked_to_their_page(site: Site) -> None:
+    labels = {"alertname": "MonitorDown", "monitor": "db"}
+    firing = Alert(
+        fingerprint(labels),
+        "MonitorDown",
+        "critical",
+        AlertState.FIRING,
+        labels,
+        {"summary": "db is down"},
+        starts_at=site.clock.time(),
+    )
+    quiet = {"alertname": "MonitorDown", "monitor": "api"}
+    pending = Alert(fingerprint(quiet), "MonitorDown", "critical", AlertState.PENDING, quiet, {})
+    AlertRepository(site.store.engine).save_alerts([firing, pending])
+    async with site.client(Role.VIEWER) as c:
+        page = (await c.get("/", headers={"accept": "text/html"})).text
+    assert f'<a href="/alerts/{firing.fingerprint}">db is down</a>' in page
+    assert "MonitorDown · since" in page  # the rule: two rules may share a summary
+    assert f"/alerts/{pending.fingerprint}" not in page  # pending is not firing
+    assert "No alerts are firing." in page  # the empty text is there, hidden
+    assert '<p class="empty small" hidden>No alerts are firing.</p>' in page
+
+
 async def test_favicon(site: Site) -> None:
     async with site.client() as c:
         icon = await c.get("/favicon.ico")
@@ -134,3 +159,17 @@ async def test_pages_carry_security_headers_and_a_nonce(site: Site, path: str) -
     if path == "/":
         assert f'<script nonce="{nonce}">' in r.text
     assert " style=" not in r.text
+
+
+async def test_a_slow_browser_loses_events_not_memory(site: Site) -> None:
+    feed = LiveFeed(site.app.bus, site.clock.time)
+    stream = feed.stream()
+    await anext(stream)  # connected; from now on the browser reads nothing
+    (queue,) = feed.queues
+    for i in range(QUEUE_SIZE * 4):
+        feed.publish("stored", {"results": i, "samples": 0})
+    assert queue.qsize() == QUEUE_SIZE
+    first = await anext(stream)
+    assert json.loads(first.split("data: ", 1)[1]) == {"results": 0, "samples": 0}
+    await stream.aclose()
+    assert feed.queues == set()

@@ -53,10 +53,10 @@
     options.scales = Object.assign({}, options.scales || {}, { x: { time: true, range: function () { return range; } } });
     return new uPlot(options, data, target);
   }
-  function seriesLabel(labels) {  // {"collector":"host","cpu":"total"} -> "host · cpu total"
+  function seriesLabel(labels) {  // {"collector":"host","cpu":"total"} -> "host · cpu=total"
     var keys = Object.keys(labels || {}).filter(function (k) { return k !== "collector"; }).sort();
     var parts = labels && labels.collector ? [labels.collector] : [];
-    keys.forEach(function (k) { parts.push(k + " " + labels[k]); });
+    keys.forEach(function (k) { parts.push(k + "=" + labels[k]); });
     return parts.length ? parts.join(" \u00b7 ") : "(no labels)";
   }
   function emptyRow(body, text) {  // an empty table says so
@@ -209,8 +209,8 @@
           var li = el("li", a.muted ? { "class": "muted" } : {});
           li.appendChild(el("span", { "class": "pill state-" + (a.muted ? "unknown" : "down") }, a.muted ? "muted" : a.severity));
           li.appendChild(document.createTextNode(" "));
-          li.appendChild(el("a", { href: "/alerts" }, a.annotations.summary || a.name));
-          li.appendChild(el("span", { "class": "small" }, " since " + utc(a.starts_at) + (a.muted ? " \u00b7 " + (a.muted_reason || "") : "")));
+          li.appendChild(el("a", { href: "/alerts/" + encodeURIComponent(a.fingerprint) }, a.annotations.summary || a.name));
+          li.appendChild(el("span", { "class": "small" }, " " + a.name + " \u00b7 since " + utc(a.starts_at) + (a.muted ? " \u00b7 " + (a.muted_reason || "") : "")));
           return li;
         });
       }).catch(function () {});
