@@ -43,7 +43,8 @@ async def test_alerts_list_and_silences(tmp_path: Path) -> None:
     [alert] = doc["alerts"]  # type: ignore[misc]
     assert alert["state"] == "firing"
     assert alert["labels"]["monitor"] == "api"
-    assert alert["muted"] is None
+    assert alert["muted"] is False
+    assert alert["muted_reason"] is None
 
     code, doc = run(
         "silence", "add", 'monitor="api"', "-m", "deploy", "--duration", "2h", "-c", cfg
@@ -51,7 +52,8 @@ async def test_alerts_list_and_silences(tmp_path: Path) -> None:
     assert code == 0
     sid = doc["silence"]["id"]  # type: ignore[index]
     code, doc = run("alerts", "list", "-c", cfg)
-    assert doc["alerts"][0]["muted"].startswith("silenced by")  # type: ignore[index]
+    assert doc["alerts"][0]["muted"] is True  # type: ignore[index]
+    assert doc["alerts"][0]["muted_reason"].startswith("silenced by")  # type: ignore[index]
     code, doc = run("silence", "list", "-c", cfg)
     assert [s["id"] for s in doc["silences"]] == [sid]  # type: ignore[union-attr]
     code, doc = run("silence", "expire", sid[:8], "-c", cfg)
@@ -68,6 +70,7 @@ async def test_alerts_list_and_silences(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["silence", "add", "monitor", "-m", "x"], "matcher"),
+        (["silence", "add", 'monitor=~"api', "-m", "x"], 'monitor=~"api'),
         (["silence", "add", 'a="b"', "-m", "x", "--duration", "soon"], "--duration"),
         (["silence", "expire", "nope"], "no silence"),
     ],

@@ -161,3 +161,22 @@ def test_load_config_and_code_built_configs_get_the_same_check(tmp_path: Path) -
     broken = built.model_copy(update={"receivers": []})
     with pytest.raises(ConfigError, match=r"^warden\.yaml: routes\[0\]\.receiver: no receiver"):
         check_references(broken)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "where"),
+    [
+        ("routes:\n  - receiver: ops\n    matchers: ['severity=\"high\"', 'monitor=~\"api']\n",
+         "warden.yaml:12: routes[0].matchers[1]"),
+        ("maintenance:\n  - name: m\n    start: 2030-01-01T00:00:00Z\n"
+         "    end: 2030-01-02T00:00:00Z\n    matchers: ['monitor=~\"api']\n",
+         "warden.yaml:14: maintenance[0].matchers[0]"),
+        ("inhibit_rules:\n  - source_matchers: ['severity=\"critical\"']\n"
+         "    target_matchers: ['severity=\"high']\n",
+         "warden.yaml:12: inhibit_rules[0].target_matchers[0]"),
+    ],
+)  # fmt: skip
+def test_a_malformed_matcher_is_refused_where_it_is(snippet: str, where: str) -> None:
+    [issue] = issues_of(snippet)
+    assert issue.startswith(where)
+    assert "monitor=~" in issue or 'severity="high' in issue

@@ -19,7 +19,7 @@ from warden.alerting.config import SEVERITIES
 from warden.alerting.evaluator import Change, Evaluator, RuleSpec, from_config
 from warden.alerting.leader import Leadership
 from warden.alerting.model import AlertState
-from warden.alerting.muting import MaintenanceWindow, Muting
+from warden.alerting.muting import InhibitRule, MaintenanceWindow, Muting
 from warden.alerting.routing import GroupCommit, Route, plan
 from warden.alerting.rules import EvalContext
 from warden.alerting.slo import burn_rules
@@ -102,6 +102,7 @@ class AlertingService:
         self.channels = fixed if fixed is not None else build_channels(config)
         self.evaluator.rules = build_rules(config)
         self.windows = [MaintenanceWindow.from_config(m) for m in config.maintenance]
+        self.inhibits = [InhibitRule.from_config(r) for r in config.inhibit_rules]
         self.external_url = config.server.external_url or f"http://{config.server.listen}"
         if self.worker is not None:
             self.worker.channels = self.channels
@@ -205,7 +206,7 @@ class AlertingService:
         return min(waits)
 
     def muting(self) -> Muting:
-        return Muting(self._silences, self.windows)
+        return Muting(self._silences, self.windows, self.inhibits)
 
     async def evaluate_now(self) -> list[Change]:
         """One full round; returns the transitions it made."""

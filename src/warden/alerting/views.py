@@ -8,7 +8,9 @@ from warden.alerting.model import Alert
 from warden.alerting.storage import Silence
 
 
-def alert_json(a: Alert) -> dict[str, Any]:
+def alert_json(a: Alert, muted_reason: str | None = None) -> dict[str, Any]:
+    """One alert; ``muted_reason`` says why a firing alert is not notified (silence,
+    maintenance window, inhibit rule, dependency, flapping), None when it is not muted."""
     return {
         "fingerprint": a.fingerprint,
         "name": a.name,
@@ -21,6 +23,8 @@ def alert_json(a: Alert) -> dict[str, Any]:
         "active_since": a.active_since,
         "starts_at": a.starts_at,
         "ends_at": a.ends_at,
+        "muted": muted_reason is not None,
+        "muted_reason": muted_reason,
     }
 
 

@@ -52,7 +52,7 @@ def list_alerts(
     from rich.table import Table
 
     from warden.alerting.model import AlertState
-    from warden.alerting.muting import MaintenanceWindow, Muting
+    from warden.alerting.muting import Muting
     from warden.alerting.storage import AlertRepository
 
     cfg, store = _open(config)
@@ -62,23 +62,15 @@ def list_alerts(
         if all_:
             states.append(AlertState.RESOLVED)
         alerts = repo.alerts(states)
-        muting = Muting(
-            repo.silences(), [MaintenanceWindow.from_config(m) for m in cfg.maintenance]
-        )
+        muting = Muting.build(repo.silences(), cfg.maintenance, cfg.inhibit_rules)
     finally:
         store.close()
-    now = time.time()
-    firing = [a for a in alerts if a.state is AlertState.FIRING]
-    rows = [
-        (a, muting.reason(a, firing, now) if a.state is AlertState.FIRING else None) for a in alerts
-    ]
+    reasons = muting.reasons(alerts, time.time())
+    rows = [(a, reasons.get(a.fingerprint)) for a in alerts]
     if json_out:
         from warden.alerting.views import alert_json
 
-        write_json(
-            "alerts",
-            {"alerts": [{**alert_json(a), "muted": reason} for a, reason in rows]},
-        )
+        write_json("alerts", {"alerts": [alert_json(a, reason) for a, reason in rows]})
         return
     table = Table("State", "Severity", "Alert", "Labels", "Since", "Muted")
     for a, reason in rows:

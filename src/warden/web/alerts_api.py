@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from warden.alerting.model import Alert, AlertState
+from warden.alerting.muting import Muting
 from warden.alerting.service import AlertingService
 from warden.alerting.storage import AlertRepository
 from warden.alerting.views import alert_json, silence_json
@@ -123,8 +124,13 @@ def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:
             states = [AlertState(state)] if state else None
         except ValueError:
             raise bad("state must be one of inactive, pending, firing, resolved") from None
-        got = await asyncio.to_thread(repo.alerts, states)
-        return json({"alerts": [alert_json(a) for a in got]})
+        every, silences = await asyncio.to_thread(lambda: (repo.alerts(), repo.silences()))
+        got = [a for a in every if states is None or a.state in states]
+        cfg = web.app.config
+        reasons = Muting.build(silences, cfg.maintenance, cfg.inhibit_rules).reasons(
+            every, web.now()
+        )
+        return json({"alerts": [alert_json(a, reasons.get(a.fingerprint)) for a in got]})
 
     @guard(Role.VIEWER)
     async def silences(_: Request) -> Response:
