@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,14 @@ def build_rules(config: WardenConfig) -> list[RuleSpec]:
     return [from_config(r, every) for r in own] + burn_rules(config.slos, every)
 
 
+def default_external_url(listen: str) -> str:
+    """The URL of ``listen`` (host:port); a wildcard host becomes this machine's name."""
+    host, sep, port = listen.rpartition(":")
+    if sep and host.strip("[]") in ("", "0.0.0.0", "::"):  # noqa: S104 (a check, not a bind)
+        host = socket.getfqdn()
+    return f"http://{host}:{port}" if sep else f"http://{listen}"
+
+
 class AlertingService:
     """The ``Service`` that ``build_services`` adds when the config has alerting sections."""
 
@@ -103,7 +112,7 @@ class AlertingService:
         self.evaluator.rules = build_rules(config)
         self.windows = [MaintenanceWindow.from_config(m) for m in config.maintenance]
         self.inhibits = [InhibitRule.from_config(r) for r in config.inhibit_rules]
-        self.external_url = config.server.external_url or f"http://{config.server.listen}"
+        self.external_url = config.server.external_url or default_external_url(config.server.listen)
         if self.worker is not None:
             self.worker.channels = self.channels
 

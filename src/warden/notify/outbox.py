@@ -99,6 +99,22 @@ class Outbox:
             lambda c: c.execute(update(n).where(n.c.id == entry_id).values(**values)),
         )
 
+    def about(self, fingerprint: str, limit: int = 200) -> list[OutboxEntry]:
+        """Notifications that carried the alert ``fingerprint``, oldest first."""
+
+        def q(conn: Connection) -> list[OutboxEntry]:
+            n = t.notifications
+            like = n.c.payload.contains(fingerprint, autoescape=True)
+            stmt = select(n).where(like).order_by(n.c.id.desc()).limit(limit)
+            return [_entry(r) for r in conn.execute(stmt)]
+
+        found: list[OutboxEntry] = self._run("read delivery log", q)
+        return [
+            e
+            for e in reversed(found)
+            if any(a.get("fingerprint") == fingerprint for a in e.payload.get("alerts", []))
+        ]
+
     def log(self, limit: int = 100, receiver: str | None = None) -> list[OutboxEntry]:
         """The delivery log, newest first."""
 

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from warden.alerting.detail import alert_detail
 from warden.alerting.model import Alert, AlertState
 from warden.alerting.muting import Muting
 from warden.alerting.service import AlertingService
@@ -133,6 +134,17 @@ def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:
         return json({"alerts": [alert_json(a, reasons.get(a.fingerprint)) for a in got]})
 
     @guard(Role.VIEWER)
+    async def alert(request: Request) -> Response:
+        fp = request.path_params["fingerprint"]
+        cfg = web.app.config
+        got = await asyncio.to_thread(
+            alert_detail, web.engine, fp, cfg.maintenance, cfg.inhibit_rules, web.now()
+        )
+        if got is None:
+            raise HTTPException(404, f"no alert {fp!r}")
+        return json(got)
+
+    @guard(Role.VIEWER)
     async def silences(_: Request) -> Response:
         got = await asyncio.to_thread(repo.silences)
         now = web.now()
@@ -179,6 +191,7 @@ def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:
     p = "/api/v1"
     return [
         Route(f"{p}/alerts", alerts),
+        Route(f"{p}/alerts/{{fingerprint}}", alert),
         Route(f"{p}/silences", silences),
         Route(f"{p}/silences", create_silence, methods=["POST"]),
         Route(f"{p}/silences/{{silence_id}}", expire_silence, methods=["DELETE"]),

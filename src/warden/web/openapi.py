@@ -304,6 +304,27 @@ def _alert_paths() -> dict[str, Any]:
                 _obj(alerts={"type": "array", "items": _obj()}),
             )
         },
+        "/api/v1/alerts/{fingerprint}": {
+            "get": _op(
+                "One alert with its history, runbook, silences and incidents",
+                [
+                    {
+                        "name": "fingerprint",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                _obj(
+                    alert=_obj(),
+                    runbook_url={"type": ["string", "null"]},
+                    history={"type": "array", "items": _obj()},
+                    silences={"type": "array", "items": silence},
+                    incidents={"type": "array", "items": _obj()},
+                    silence_matchers={"type": "array", "items": {"type": "string"}},
+                ),
+            )
+        },
         "/api/v1/silences": {
             "get": _op(
                 "Silences, active or not", [], _obj(silences={"type": "array", "items": silence})
