@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -223,3 +224,43 @@ def test_builtin_disk_forecasts_wait_for_their_min_history(store: SqlStore) -> N
     for _ in range(15):
         seen = sample_and_evaluate(60)
     assert seen == {"DiskFullIn24h"}
+
+
+async def test_builtin_host_rules_fill_every_placeholder_from_real_samples(
+    store: SqlStore,
+) -> None:
+    import socket
+
+    from warden.collectors.host import HostCollector, HostCollectorConfig
+
+    clock = FakeClock(NOW)
+    collector = HostCollector("host", HostCollectorConfig(mounts=["/"]), clock)
+    await collector.collect()  # primes CPU times
+    await asyncio.sleep(0.1)  # CPU times tick every 10 ms: let some pass (not a timing check)
+    clock.advance(15)
+    store.write(samples=await collector.collect())
+    ctx = EvalContext(clock.time() + 1, store, [], {})
+    host_rules = [
+        r for r in effective_rules([], builtin=True) if r.metric and r.metric.series[:5] == "host_"
+    ]
+    assert {r.name for r in host_rules} >= {"HostHighCpu", "HostMemoryHigh", "DiskFullIn4h"}
+    for builtin in host_rules:
+        rule = builtin
+        if builtin.metric is not None and builtin.metric.agg == "forecast":
+            young = builtin.metric.model_copy(update={"min_history": 0.0})
+            rule = builtin.model_copy(update={"metric": young})
+        observations = evaluate_rule(rule, ctx)
+        assert observations, rule.name
+        for o in observations:
+            summary = o.annotations["summary"]
+            assert "{" not in summary, summary
+            assert socket.gethostname() in summary, summary
+
+
+def test_a_metric_rule_without_a_summary_says_what_it_measured(store: SqlStore) -> None:
+    store.write(samples=[Sample("queue_depth", {"queue": "mail"}, 1500.0, NOW - 10)])
+    rule = AlertRule.model_validate(
+        {"name": "Deep", "metric": {"series": "queue_depth", "agg": "last", "threshold": 1000}}
+    )
+    [obs] = evaluate_rule(rule, EvalContext(NOW, store, [], {}))
+    assert obs.annotations["summary"] == "Deep: queue_depth > 1000 (queue=mail): 1500"

@@ -180,3 +180,31 @@ def test_a_malformed_matcher_is_refused_where_it_is(snippet: str, where: str) ->
     [issue] = issues_of(snippet)
     assert issue.startswith(where)
     assert "monitor=~" in issue or 'severity="high' in issue
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ("alerts:\n  - name: Cpu\n    summary: 'CPU of {monitor} is high'\n"
+         "    metric: {series: host_cpu_percent, threshold: 90}\n",
+         "warden.yaml:12: alerts[0].summary: {monitor}: samples of host_cpu_percent carry no "
+         "'monitor' label"),
+        ("alerts:\n  - name: Down\n    state: {}\n    description: 'owned by {team}'\n",
+         "warden.yaml:13: alerts[0].description: {team} cannot be filled"),
+    ],
+)  # fmt: skip
+def test_a_placeholder_no_alert_can_fill_is_refused(snippet: str, expected: str) -> None:
+    [issue] = issues_of(snippet)
+    assert issue.startswith(expected)
+
+
+def test_placeholders_every_alert_can_fill_pass() -> None:
+    text = BASE.replace("    group: shop\n", "    group: shop\n    labels: {team: web}\n")
+    text = text.replace("    group: data\n", "    group: data\n    labels: {team: db}\n")
+    parse_config(
+        text + "alerts:\n  - name: Down\n    state: {}\n    summary: '{monitor} ({team}) {value}'\n"
+        "  - name: Cpu\n    summary: 'CPU of {host}: {value}%'\n"
+        "    metric: {series: host_cpu_percent, threshold: 90}\n",
+        "warden.yaml",
+        {},
+    )

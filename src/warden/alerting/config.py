@@ -143,8 +143,27 @@ class FileTarget(ConfigModel):
     path: Path = Field(description="Local file that gets one JSON line per notification.")
 
 
+def _template(text: str) -> str:
+    from warden.notify.templates import check
+
+    return check(text)
+
+
+TemplateText = Annotated[str, AfterValidator(_template)]
+
+
+class MessageTemplates(ConfigModel):
+    """Jinja2 templates of a receiver's chat/e-mail (Apprise) messages; see alerting.md."""
+
+    title: TemplateText | None = Field(None, description="One line, e.g. '{{ status }}: ...'.")
+    body: TemplateText | None = Field(None, description="The message text.")
+
+
 class ReceiverConfig(ConfigModel):
     name: str
+    templates: MessageTemplates | None = Field(
+        None, description="Message templates of this receiver's Apprise (chat/e-mail) messages."
+    )
     apprise: list[SecretUrl] = Field(default_factory=list, description="Apprise URLs.")
     webhook: list[WebhookTarget] = Field(default_factory=list)
     alertmanager: list[AlertmanagerTarget] = Field(default_factory=list)

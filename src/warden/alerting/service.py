@@ -50,8 +50,10 @@ def build_channels(config: WardenConfig) -> dict[str, dict[str, Channel]]:
     for r in config.receivers:
         chans: dict[str, Channel] = {}
         for kind in ("apprise", "webhook", "alertmanager", "file"):
+            text = r.templates if kind == "apprise" else None  # chat and e-mail messages
+            extra = (text.title, text.body) if text is not None else ()
             for i, target in enumerate(getattr(r, kind)):
-                chans[f"{kind}:{i}"] = REGISTRY.get(kind)(target)
+                chans[f"{kind}:{i}"] = REGISTRY.get(kind)(target, *extra)
         out[r.name] = chans
     return out
 
