@@ -114,3 +114,57 @@ async def test_tables_for_people(tmp_path: Path) -> None:
         res = runner.invoke(app, [*args, "-c", cfg], env={"COLUMNS": "200"})
         assert res.exit_code == 0, (args, res.stderr)
         assert expected in res.stdout, (args, res.stdout)
+
+
+def test_since_and_until_pick_alerts_and_notifications_of_a_period(tmp_path: Path) -> None:
+    import datetime as dt
+    import time
+
+    from warden.alerting.model import Alert, AlertState, fingerprint
+    from warden.alerting.storage import AlertRepository, OutgoingNotification
+    from warden.store import open_store
+
+    cfg = str(write_config(tmp_path))
+    now = time.time()
+    hour, day = 3600.0, 86400.0
+
+    def alert(monitor: str, began: float, ended: float | None) -> Alert:
+        labels = {"alertname": "Down", "monitor": monitor}
+        state = AlertState.RESOLVED if ended else AlertState.FIRING
+        return Alert(
+            fingerprint(labels), "Down", "high", state, labels, {},
+            active_since=began, starts_at=began, ends_at=ended,
+        )  # fmt: skip
+
+    store = open_store(f"sqlite:///{tmp_path}/w.db")
+    repo = AlertRepository(store.engine)
+    repo.save_alerts([alert("old", now - 3 * day, now - 2 * day), alert("new", now - hour, None)])
+    for key, at in (("a", now - 3 * day), ("b", now - hour)):
+        note = OutgoingNotification(key, "g", "ops", "file:0", "firing", {"alerts": []})
+        repo.commit_group(None, "g", [note], at)
+    store.close()
+
+    def monitors(*args: str) -> list[str]:
+        code, doc = run("alerts", "list", *args, "-c", cfg)
+        assert code == 0
+        return sorted(a["labels"]["monitor"] for a in doc["alerts"])  # type: ignore[union-attr]
+
+    assert monitors() == ["new"]
+    assert monitors("--since", "2h") == ["new"]
+    assert monitors("--since", "4d") == ["new", "old"]
+    two_days_ago = dt.datetime.fromtimestamp(now - 2 * day + 60, dt.UTC).isoformat()
+    assert monitors("--since", "4d", "--until", two_days_ago) == ["old"]
+
+    code, doc = run("alerts", "log", "--since", "2h", "-c", cfg)
+    assert code == 0
+    assert [n["dedup_key"] for n in doc["notifications"]] == ["b"]  # type: ignore[union-attr]
+    code, doc = run("alerts", "log", "--until", "1d", "-c", cfg)
+    assert code == 0
+    assert [n["dedup_key"] for n in doc["notifications"]] == ["a"]  # type: ignore[union-attr]
+
+    res = runner.invoke(app, ["alerts", "list", "--since", "yesterday", "-c", cfg])
+    assert res.exit_code == 2
+    assert "--since: 'yesterday' is neither a duration" in res.stderr
+    res = runner.invoke(app, ["alerts", "log", "--since", "1h", "--until", "2h", "-c", cfg])
+    assert res.exit_code == 2
+    assert "since must be before until" in res.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,46 @@ async def test_cli_and_api_give_the_same_alert_and_silence_json(site: Site, tmp_
     assert [{**s, "active": None} for s in cli_silences] == [
         {**s, "active": None} for s in api_silences
     ]
+
+
+async def test_alerts_and_incidents_api_take_since_and_until(site: Site) -> None:
+    import datetime as dt
+
+    from warden.incidents.storage import IncidentRepository
+
+    now = site.clock.time()
+    day = 86400.0
+    old = replace(
+        _alert("old", AlertState.RESOLVED),
+        active_since=now - 3 * day,
+        starts_at=now - 3 * day,
+        ends_at=now - 2 * day,
+    )
+    new = replace(_alert("new", AlertState.FIRING), active_since=now - 600, starts_at=now - 600)
+    AlertRepository(site.store.engine).save_alerts([old, new])
+    incidents = IncidentRepository(site.store.engine)
+    done = incidents.open("a", "old outage", "high", now - 3 * day, "x")
+    incidents.resolve(done.id, "ann", now - 2 * day, "fixed")
+    incidents.open("b", "current outage", "high", now - 600, "x")
+    iso = dt.datetime.fromtimestamp(now - day, dt.UTC).isoformat()
+    async with site.client(Role.VIEWER) as c:
+
+        async def monitors(**params: str) -> list[str]:
+            got = (await c.get("/api/v1/alerts", params=params)).json()["alerts"]
+            return sorted(a["labels"]["monitor"] for a in got)
+
+        async def titles(**params: str) -> list[str]:
+            got = (await c.get("/api/v1/incidents", params=params)).json()["incidents"]
+            return [i["title"] for i in got]
+
+        assert await monitors(since="1h") == ["new"]
+        assert await monitors(since="4d") == ["new", "old"]
+        assert await monitors(since="4d", until=iso) == ["old"]
+        assert await titles() == ["current outage"]
+        assert await titles(since="4d", until=iso) == ["old outage"]
+        assert await titles(since=str(now - 4 * day)) == ["current outage", "old outage"]
+        bad = await c.get("/api/v1/alerts", params={"since": "soon"})
+        bad_incidents = await c.get("/api/v1/incidents", params={"until": "soon"})
+    assert bad.status_code == 400
+    assert "since: 'soon'" in bad.json()["error"]["message"]
+    assert bad_incidents.status_code == 400

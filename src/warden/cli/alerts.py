@@ -35,6 +35,27 @@ def _open(config: Path | None) -> tuple[Any, Any]:
     return cfg, open_store(cfg.store.url.get_secret_value())
 
 
+SinceOption = Annotated[
+    str | None,
+    typer.Option(help="From this time: a duration back from now (2h, 7d) or an ISO time."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option(help="Until this time: a duration back from now or an ISO time.")
+]
+
+
+def period_of(since: str | None, until: str | None) -> tuple[float, float] | None:
+    """The --since/--until period, None when neither is given; bad input exits 2."""
+    if since is None and until is None:
+        return None
+    from warden.alerting.period import parse_period
+
+    try:
+        return parse_period(since, until, time.time())
+    except ValueError as exc:
+        fail(f"--{exc}", EXIT_INPUT)
+
+
 def _when(ts: float | None) -> str:
     from warden.incidents.postmortem import when
 
@@ -45,27 +66,34 @@ def _when(ts: float | None) -> str:
 @handle_errors
 def list_alerts(
     all_: Annotated[bool, typer.Option("--all", help="Include resolved alerts.")] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Pending and firing alerts (with --all, resolved ones too), and why any is muted."""
+    """Pending and firing alerts (with --all, resolved ones too), and why any is muted.
+
+    With --since/--until: the alerts active at some time in that period, resolved or not."""
     from rich.table import Table
 
     from warden.alerting.model import AlertState
     from warden.alerting.muting import Muting
+    from warden.alerting.period import alert_in
     from warden.alerting.storage import AlertRepository
 
+    period = period_of(since, until)
     cfg, store = _open(config)
     try:
         repo = AlertRepository(store.engine)
         states = [AlertState.PENDING, AlertState.FIRING]
-        if all_:
+        if all_ or period is not None:
             states.append(AlertState.RESOLVED)
-        alerts = repo.alerts(states)
+        every = repo.alerts(states)
         muting = Muting.build(repo.silences(), cfg.maintenance, cfg.inhibit_rules)
     finally:
         store.close()
-    reasons = muting.reasons(alerts, time.time())
+    reasons = muting.reasons(every, time.time())
+    alerts = every if period is None else [a for a in every if alert_in(a, *period)]
     rows = [(a, reasons.get(a.fingerprint)) for a in alerts]
     if json_out:
         from warden.alerting.views import alert_json
@@ -77,8 +105,8 @@ def list_alerts(
         labels = ", ".join(
             f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in ("alertname", "severity")
         )
-        since = a.starts_at if a.state is AlertState.FIRING else a.active_since
-        table.add_row(a.state.value, a.severity, a.name, labels, _when(since), reason or "")
+        began = a.starts_at if a.state is AlertState.FIRING else a.active_since
+        table.add_row(a.state.value, a.severity, a.name, labels, _when(began), reason or "")
     stdout().print(table if alerts else "no alerts")
 
 
@@ -87,17 +115,21 @@ def list_alerts(
 def delivery_log(
     limit: Annotated[int, typer.Option(help="Rows to show, newest first.")] = 50,
     receiver: Annotated[str | None, typer.Option(help="Only this receiver.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """The notification delivery log: queued, sent and failed notifications."""
+    period = period_of(since, until)
     from rich.table import Table
 
     from warden.notify.outbox import Outbox
 
     _, store = _open(config)
     try:
-        entries = Outbox(store.engine).log(limit, receiver)
+        lo, hi = period if period is not None else (None, None)
+        entries = Outbox(store.engine).log(limit, receiver, lo, hi)
     finally:
         store.close()
     if json_out:

@@ -24,6 +24,8 @@ from warden.cli._common import (
     stdout,
     write_json,
 )
+from warden.cli.alerts import SinceOption, UntilOption
+from warden.cli.alerts import period_of as cli_period
 
 app = typer.Typer(help="Incidents: lifecycle, timeline and postmortems.", no_args_is_help=True)
 
@@ -61,18 +63,25 @@ def _get(repo: Any, incident_id: int) -> Any:
 @handle_errors
 def list_incidents(
     all_: Annotated[bool, typer.Option("--all", help="Include resolved and reviewed.")] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Open incidents (with --all, every incident), newest first."""
+    """Open incidents (with --all, every incident), newest first.
+
+    With --since/--until: the incidents open at some time in that period, resolved or not."""
     from rich.table import Table
 
     from warden.incidents.model import OPEN_STATUSES
     from warden.incidents.postmortem import when
 
+    period = cli_period(since, until)
+    lo, hi = period if period is not None else (None, None)
     _, store, repo = _open(config)
     try:
-        incidents = repo.list_incidents(None if all_ else list(OPEN_STATUSES))
+        every = all_ or period is not None
+        incidents = repo.list_incidents(None if every else list(OPEN_STATUSES), since=lo, until=hi)
     finally:
         store.close()
     if json_out:
