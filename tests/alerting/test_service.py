@@ -298,3 +298,30 @@ async def test_reload_with_an_inserted_route_does_not_resend_firing_alerts(
     assert await rig.round() == 0
     assert len(sink.received) == 1
     rig.close()
+
+
+async def test_groups_stored_under_position_keys_by_older_versions_are_kept(
+    tmp_path: Path, sink: HttpSink
+) -> None:
+    from sqlalchemy import update
+
+    from warden.alerting import tables as t
+
+    cfg = config(sink.url, [monitor("api")], for_="0s")
+    first = await Rig(tmp_path / "w.db", cfg).attach()
+    await first.result("api", DOWN)
+    assert await first.round() == 1
+    [key] = first.service.groups
+    legacy = "route0/" + key.split("/", 1)[1]  # what the store of an older Warden holds
+    with first.store.engine.begin() as conn:
+        conn.execute(update(t.alert_groups).values(group_key=legacy))
+    first.close()
+
+    second = await Rig(tmp_path / "w.db", cfg, clock=first.clock).attach()
+    assert await second.round() == 0  # the upgrade does not re-notify
+    assert list(second.service.groups) == [key]
+    second.clock.advance(120)
+    await second.result("api", DOWN)
+    assert await second.round() == 0
+    assert len(sink.received) == 1
+    second.close()

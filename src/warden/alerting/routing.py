@@ -10,6 +10,7 @@ When an alert of a notified group resolves, the next notification carries it as 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -54,6 +55,28 @@ def _derived_ident(cfg: RouteConfig, matchers: Sequence[Matcher]) -> str:
         [cfg.receiver, ",".join(sorted(map(str, matchers))), ",".join(sorted(cfg.group_by))]
     )
     return "route-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+_LEGACY_KEY = re.compile(r"^route(\d+)/(.*)$", re.DOTALL)
+
+
+def renamed_legacy_groups(
+    routes: Sequence[Route], groups: Mapping[str, GroupState]
+) -> dict[str, GroupState]:
+    """Groups stored under the old position-based keys (``route0/ops:{...}``), by their old
+    key, with the key of the same route now; so an upgrade does not re-notify every group."""
+    out = {}
+    for key, state in groups.items():
+        m = _LEGACY_KEY.match(key)
+        if m is None or int(m.group(1)) >= len(routes):
+            continue
+        route = routes[int(m.group(1))]
+        if not m.group(2).startswith(f"{route.config.receiver}:"):
+            continue
+        new_key = f"{route.ident}/{m.group(2)}"
+        if new_key not in groups:
+            out[key] = replace(state, group_key=new_key)
+    return out
 
 
 def matching_routes(routes: Sequence[Route], labels: Mapping[str, str]) -> list[Route]:

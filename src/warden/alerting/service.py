@@ -21,7 +21,7 @@ from warden.alerting.evaluator import Change, Evaluator, RuleSpec, from_config
 from warden.alerting.leader import Leadership
 from warden.alerting.model import AlertState
 from warden.alerting.muting import InhibitRule, MaintenanceWindow, Muting
-from warden.alerting.routing import GroupCommit, Route, plan
+from warden.alerting.routing import GroupCommit, Route, plan, renamed_legacy_groups
 from warden.alerting.rules import EvalContext
 from warden.alerting.slo import burn_rules
 from warden.alerting.storage import AlertRepository, GroupState, Silence
@@ -157,6 +157,15 @@ class AlertingService:
     async def _load(self) -> None:
         self.evaluator.load(await asyncio.to_thread(self.repo.alerts))
         self.groups = await asyncio.to_thread(self.repo.groups)
+        for old, state in renamed_legacy_groups(self.routes, self.groups).items():
+            await asyncio.to_thread(self._rename_group, old, state)
+
+    def _rename_group(self, old: str, state: GroupState) -> None:
+        now = state.last_notified or state.first_seen
+        self.repo.commit_group(state, state.group_key, [], now)
+        self.repo.commit_group(None, old, [], now)
+        self.groups.pop(old, None)
+        self.groups[state.group_key] = state
 
     async def stop(self) -> None:
         self._app = None
