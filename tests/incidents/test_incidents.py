@@ -203,3 +203,22 @@ async def test_an_outage_of_the_same_group_rejoins_only_within_the_window(
     await rig.round()
     assert len(repo.list_incidents()) == (1 if joins else 2)
     rig.close()
+
+
+@pytest.mark.parametrize(
+    ("labels", "group"),
+    [
+        ({"incident_group": "pay", "group": "shop", "monitor": "api"}, "pay"),
+        ({"group": "shop", "monitor": "api"}, "shop"),
+        ({"group": "default", "monitor": "api"}, "monitor:api"),
+        ({"group": "default", "slo": "checkout"}, "slo:checkout"),
+        ({}, "Down"),
+    ],
+)
+def test_incident_group_keeps_unrelated_alerts_apart(labels: dict[str, str], group: str) -> None:
+    from warden.alerting.model import Alert, AlertState, fingerprint
+    from warden.incidents.tracker import incident_group
+
+    full = {"alertname": "Down", **labels}
+    alert = Alert(fingerprint(full), "Down", "critical", AlertState.FIRING, full, {})
+    assert incident_group(alert) == group

@@ -2,10 +2,10 @@
 
 A firing critical or high alert that is not muted opens an incident, or joins the open one of
 its group (label ``incident_group``, else a ``group`` other than ``default``, else its monitor,
-else the alert name). When every alert of an incident has resolved, an incident not yet
-mitigated moves to ``mitigated``; a person resolves it (``warden incident resolve``). A new
-outage joins a mitigated incident of its group only within ``rejoin_window`` of the mitigation;
-later, it opens a new incident.
+else its SLO, else the alert name). When every alert of an incident has resolved, an incident
+not yet mitigated moves to ``mitigated``; a person resolves it (``warden incident resolve``).
+A new outage joins a mitigated incident of its group only within ``rejoin_window`` of the
+mitigation; later, it opens a new incident.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def incident_group(alert: Alert) -> str:
         return group
     if labels.get("monitor"):
         return f"monitor:{labels['monitor']}"
+    if labels.get("slo"):
+        return f"slo:{labels['slo']}"
     return alert.name
 
 
