@@ -233,7 +233,7 @@ async def run(outages: int, with_prometheus: bool, seed: int) -> int:
     from warden.config import load_config
     from warden.engine.app import App
     from warden.engine.wiring import build_services
-    from warden.store import open_store
+    from warden.tables import open_store
 
     rng = random.Random(seed)
     target, sink = Target(), Sink()

@@ -29,8 +29,9 @@ from warden.alerting.service import build_rules
 from warden.config.loader import parse_config
 from warden.engine.app import monitor_info
 from warden.results import CheckResult, Status
-from warden.store import open_store, schema
+from warden.store import schema
 from warden.store.protocol import MonitorState
+from warden.tables import open_store
 
 MAX_ROWS = 20_000_000
 

@@ -29,7 +29,7 @@ from http_probe_cpu import measure_blackbox, target_server
 from warden.config import parse_config
 from warden.engine.app import App
 from warden.engine.wiring import build_services
-from warden.store import open_store
+from warden.tables import open_store
 
 MAX_MONITORS, MAX_DURATION = 50_000, 600
 

@@ -46,8 +46,8 @@ def monitor_names(n: int) -> list[str]:
 
 def build_store(path: Path, n: int, days: int, now: float) -> None:
     """Write the monitors and their history straight into SQLite (bounded: n * days * 24 rows)."""
-    from warden.store import open_store
     from warden.store.histogram import bucket_of, encode
+    from warden.tables import open_store
 
     store = open_store(f"sqlite:///{path}")
     store.close()
@@ -182,7 +182,7 @@ class Server:
         from warden.engine import heap
         from warden.engine.app import App
         from warden.engine.state import StateTracker
-        from warden.store import open_store
+        from warden.tables import open_store
         from warden.web.app import create_web_app
         from warden.web.server import bind, make_server
         from warden.web.users import Role, UserBook, UserError

@@ -12,7 +12,7 @@ from warden.engine.app import App
 from warden.engine.clock import FakeClock
 from warden.notify.delivery import Backoff
 from warden.results import CheckResult, ErrorClass, Status
-from warden.store import open_store
+from warden.tables import open_store
 
 
 def monitor(name: str, **kw: Any) -> ScriptedMonitor:

@@ -122,7 +122,7 @@ def test_since_and_until_pick_alerts_and_notifications_of_a_period(tmp_path: Pat
 
     from warden.alerting.model import Alert, AlertState, fingerprint
     from warden.alerting.storage import AlertRepository, OutgoingNotification
-    from warden.store import open_store
+    from warden.tables import open_store
 
     cfg = str(write_config(tmp_path))
     now = time.time()

@@ -7,7 +7,7 @@ from typing import Any
 
 from warden.alerting.rules import EvalContext
 from warden.results import CheckResult, Status
-from warden.store import open_store
+from warden.tables import open_store
 
 NOW = 1_700_000_000.0
 

@@ -94,6 +94,29 @@ def test_group_interval_and_repeat_interval() -> None:
     assert third.outgoing[0].payload["status"] == "firing"
 
 
+def test_a_reload_that_inserts_a_route_renames_no_group_and_resends_nothing() -> None:
+    rs = routes(repeat_interval="4h")
+    groups: dict[str, GroupState] = {}
+    a = alert("a")
+    [first] = run(rs, [a], groups, T0)
+    assert first.outgoing
+    keys = set(groups)
+    inserted = Route.build(
+        [
+            RouteConfig.model_validate({"receiver": "team", "matchers": ['team="db"']}),
+            *(r.config for r in rs),
+        ]
+    )
+    assert run(inserted, [a], groups, T0 + 60) == []  # same group, repeat_interval holds
+    assert set(groups) == keys
+
+
+def test_identical_routes_get_distinct_groups() -> None:
+    same = RouteConfig.model_validate({"receiver": "chat", "continue": True})
+    r1, r2 = Route.build([same, same])
+    assert r1.group_key(alert("a")) != r2.group_key(alert("a"))
+
+
 @pytest.mark.parametrize(
     ("cfg", "at", "active"),
     [

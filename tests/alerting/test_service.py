@@ -208,7 +208,7 @@ async def test_group_wait_batches_alerts_of_one_group(tmp_path: Path, sink: Http
 def test_a_route_to_an_unknown_receiver_is_a_config_error(tmp_path: Path) -> None:
     from warden.alerting.service import AlertingService
     from warden.errors import ConfigError
-    from warden.store import open_store
+    from warden.tables import open_store
 
     cfg = config("http://127.0.0.1:9/hook", [monitor("api")], route={"receiver": "nobody"})
     store = open_store(f"sqlite:///{tmp_path}/w.db")
@@ -312,7 +312,9 @@ async def test_groups_stored_under_position_keys_by_older_versions_are_kept(
     await first.result("api", DOWN)
     assert await first.round() == 1
     [key] = first.service.groups
-    legacy = "route0/" + key.split("/", 1)[1]  # what the store of an older Warden holds
+    receiver = cfg.routes[0].receiver
+    inner = key[len(first.service.routes[0].ident) + 1 :]
+    legacy = f"route0/{receiver}:{inner}"  # what an older Warden stored
     with first.store.engine.begin() as conn:
         conn.execute(update(t.alert_groups).values(group_key=legacy))
     first.close()

@@ -14,7 +14,8 @@ from warden.alerting.model import AlertState
 from warden.alerting.rules import EvalContext
 from warden.alerting.slo import budget_spent, burn_rules, slo_status
 from warden.results import CheckResult, Status
-from warden.store import SqlStore, open_store
+from warden.store import SqlStore
+from warden.tables import open_store
 
 NOW = 1_700_000_000.0
 DAYS3 = 3 * 86400
@@ -89,16 +90,24 @@ def test_budget_spent_over_an_incident(store: SqlStore) -> None:
     assert spent == pytest.approx(60 / (4320 * 0.01))
 
 
-@pytest.mark.parametrize(("min_events", "pages"), [(None, False), (1, True)])
-def test_a_young_store_needs_min_events_before_paging(
-    tmp_path: Path, min_events: int | None, pages: bool
+@pytest.mark.parametrize(("min_events", "pages"), [(100, False), (30, True)])
+def test_one_failure_on_a_young_store_does_not_page(
+    tmp_path: Path, min_events: int, pages: bool
 ) -> None:
+    """37 checks in the store's first minutes, one of them failed: a 27x burn on paper."""
     s = open_store(f"sqlite:///{tmp_path}/young.db")
-    statuses = [Status.UP, Status.DOWN, Status.UP, Status.UP]
-    s.write([CheckResult("api", st, 0.1, NOW - 240 + i * 60) for i, st in enumerate(statuses)])
-    extra = {} if min_events is None else {"min_events": min_events}
-    slo = SloConfig(name="api", monitors=["api"], objective=99.0, window=DAYS3, **extra)
-    st = slo_status(s, slo, [monitor("api")], NOW)
-    assert st.burn_rates["1h"] == pytest.approx(25.0)
-    assert st.page is pages
-    s.close()
+    try:
+        names = ["a", "b", "c"]
+        results = [
+            CheckResult(names[i % 3], Status.DOWN if i == 36 else Status.UP, 0.1, NOW - 290 + i * 8)
+            for i in range(37)
+        ]
+        s.write(results)
+        slo = SloConfig(
+            name="api", monitors=names, objective=99.9, window=DAYS3, min_events=min_events
+        )
+        st = slo_status(s, slo, [monitor(n) for n in names], NOW)
+        assert st.burn_rates["1h"] == pytest.approx((1 / 37) / 0.001)
+        assert st.page is pages
+    finally:
+        s.close()

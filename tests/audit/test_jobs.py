@@ -10,7 +10,7 @@ from tests.conftest import free_port
 from warden.audit.config import AuditConfig
 from warden.audit.jobs import build_jobs
 from warden.engine.clock import FakeClock
-from warden.store import open_store
+from warden.tables import open_store
 
 
 def latest(store: object, name: str, **labels: str) -> float:

@@ -9,7 +9,7 @@ import pymysql
 import pytest
 
 from audit.conftest import MYSQL_ADMIN
-from warden.audit import AuditReport, Finding, Severity, audit
+from warden.audit import AuditOptions, AuditReport, Finding, Severity, audit
 from warden.audit.mysql._gather import connect_args
 
 pytestmark = pytest.mark.integration
@@ -107,7 +107,12 @@ async def test_digests_find_full_scans_tmp_disk_tables_and_unused_indexes(
             cur.execute("SELECT id FROM orders WHERE status = %s AND customer_id = %s", (i % 7, i))
             cur.fetchall()
     conn.close()
-    report = await audit("mysql", f"{server}/{db}")
+    young = await audit("mysql", f"{server}/{db}")  # a server started seconds ago
+    held = next(f for f in young.findings if f.id == "mysql.index_usage_too_short")
+    assert f"{db}.orders.idx_note" in held.evidence
+    assert not [f for f in young.findings if f.id == "mysql.unused_index"]
+    options = AuditOptions(thresholds={"mysql.unused_indexes.min_span_seconds": 0})
+    report = await audit("mysql", f"{server}/{db}", options)
     assert report.errors == []
     assert report.facts["digests"] is True
     scan = next(

@@ -81,6 +81,12 @@ MYSQL_CASES = [
      F.mysql(indexes=[F.my_index("idx_note", ("note",))], index_reads=None,
              index_usage_source="none"),
      [("mysql.index_usage_unavailable", L)]),
+    # statistics of a few seconds: no verdict on any index, one finding that says why
+    (unused_indexes.UnusedIndexes,
+     F.mysql(indexes=[F.my_index("idx_note", ("note",)), F.my_index("idx_b", ("b",))],
+             index_reads={("shop", "orders", "idx_note"): 0, ("shop", "orders", "idx_b"): 0},
+             status={"Uptime": 12}),
+     [("mysql.index_usage_too_short", L)]),
     (redundant_indexes.RedundantIndexes,
      F.mysql(indexes=[F.my_index("idx_a", ("a",)), F.my_index("idx_a_b", ("a", "b"))]),
      [("mysql.redundant_index", M)]),
@@ -193,3 +199,22 @@ def test_slowlog_never_shows_values() -> None:
 
     entry = _slow_entry({"id": 1, "start_time": 1, "duration": 5, "command": b"SET k s3cret"})
     assert entry.command == "SET k"
+
+
+@pytest.mark.parametrize(
+    ("source", "uptime", "says"),
+    [
+        ("performance_schema", 90_000, "since the server started 1d1h ago"),
+        ("userstat", 90_000, "since user statistics were turned on"),
+        ("performance_schema", 12, "12.0 s"),
+    ],
+)
+def test_unused_index_evidence_states_the_real_span(source: str, uptime: int, says: str) -> None:
+    facts = F.mysql(
+        indexes=[F.my_index("idx_note", ("note",))],
+        index_reads={("shop", "orders", "idx_note"): 0},
+        index_usage_source=source,
+        status={"Uptime": uptime},
+    )
+    (finding,) = unused_indexes.UnusedIndexes().run(facts)
+    assert says in finding.evidence

@@ -29,7 +29,7 @@ from warden.audit.postgres import (
     vacuum,
     wraparound,
 )
-from warden.audit.postgres._advice import advise_index
+from warden.audit.postgres._advice import advise_indexes
 from warden.audit.postgres._facts import Constraint, PgStatStatements, Replica, Slot
 
 H, M, L, C = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.CRITICAL
@@ -41,7 +41,7 @@ def run(cls: type[Check[Any]], facts: Any) -> list[tuple[str, Severity]]:
 
 BIG_SCANNED = F.table(
     name="orders", live_tuples=50_000, reltuples=50_000, seq_scan=40, seq_tup_read=2_000_000,
-    idx_scan=0,
+    idx_scan=0, columns=("id", "customer_id", "status", "total", "created_at"),
 )  # fmt: skip
 
 CASES = [
@@ -214,25 +214,46 @@ def test_pg_stat_statements_missing_says_how_to_enable(pgss: Any, fix_part: str)
 @pytest.mark.parametrize(
     ("queries", "expected"),
     [
-        (["SELECT * FROM orders WHERE customer_id = $1"], ("customer_id",)),
+        (["SELECT * FROM orders WHERE customer_id = $1"], [("customer_id",)]),
         (["SELECT * FROM public.orders o WHERE o.customer_id = $1 AND o.total > $2"],
-         ("customer_id", "total")),
-        (['SELECT * FROM "orders" WHERE "total" BETWEEN $1 AND $2'], ("total",)),
-        (["SELECT * FROM orders_archive WHERE customer_id = $1"], None),
-        (["SELECT * FROM orders"], None),
+         [("customer_id", "total")]),
+        # equality before range, whatever order the query writes them in
+        (["SELECT * FROM orders WHERE total > $1 AND status = $2"], [("status", "total")]),
+        (['SELECT * FROM "orders" WHERE "total" BETWEEN $1 AND $2'], [("total",)]),
+        # unrelated queries are never merged into one index: one suggestion per shape
+        (["SELECT * FROM orders WHERE customer_id = $1 AND status = $2",
+          "SELECT * FROM orders WHERE total > $1"],
+         [("customer_id", "status"), ("total",)]),
+        # a shape that leads another is served by the longer index
+        (["SELECT * FROM orders WHERE customer_id = $1",
+          "SELECT * FROM orders WHERE customer_id = $1 AND status = $2"],
+         [("customer_id", "status")]),
+        # one range column at most: an index cannot use a second one
+        (["SELECT * FROM orders WHERE total > $1 AND created_at < $2"], [("total",)]),
+        # <> and != cannot use a B-tree index
+        (["SELECT * FROM orders WHERE status <> $1"], []),
+        (["SELECT * FROM orders_archive WHERE customer_id = $1"], []),
+        (["SELECT * FROM orders"], []),
     ],
 )  # fmt: skip
-def test_index_advice(queries: list[str], expected: tuple[str, ...] | None) -> None:
-    advice = advise_index(BIG_SCANNED, [F.statement(q) for q in queries])
-    assert (advice.columns if advice else None) == expected
+def test_index_advice(queries: list[str], expected: list[tuple[str, ...]]) -> None:
+    advice = advise_indexes(BIG_SCANNED, [F.statement(q) for q in queries])
+    assert [a.columns for a in advice] == expected
+
+
+def test_index_advice_ranks_shapes_by_time() -> None:
+    cheap = F.statement("SELECT * FROM orders WHERE status = $1", mean_ms=1)
+    costly = F.statement("SELECT * FROM orders WHERE total > $1", mean_ms=50)
+    advice = advise_indexes(BIG_SCANNED, [cheap, costly])
+    assert [a.columns for a in advice] == [("total",), ("status",)]
+    assert advice[0].statements == (costly,)
 
 
 def test_index_advice_statement_quotes_odd_names() -> None:
     t = F.table(schema="Sales", name="Order Items", columns=("Customer",))
-    advice = advise_index(
+    (advice,) = advise_indexes(
         t, [F.statement('SELECT 1 FROM "Sales"."Order Items" WHERE "Customer" = $1')]
     )
-    assert advice is not None
     assert advice.create_statement(t) == (
         'CREATE INDEX CONCURRENTLY ON "Sales"."Order Items" ("Customer");'
     )

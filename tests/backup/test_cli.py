@@ -143,10 +143,8 @@ def test_failures_and_bad_input(setup: tuple[Path, Path], monkeypatch: pytest.Mo
     assert "no backup named 'nope'" in text(unknown)
     monkeypatch.delenv(KEY_ENV)
     res = invoke("backup", "run", "site", "-c", str(cfg), "--json")
-    assert res.exit_code == 1
-    run = doc(res, "backup.run")
-    assert run["status"] == "failed"
-    assert KEY_ENV in run["error"]
+    assert res.exit_code == 2  # a missing key is bad input, as documented
+    assert f"{KEY_ENV} (key_env) is not set" in text(res)
     res = invoke("backup", "verify", "-c", str(cfg))
     assert res.exit_code == 2
     assert f"{KEY_ENV} (key_env) is not set" in text(res)
@@ -203,3 +201,20 @@ def test_drill_and_report(setup: tuple[Path, Path], tmp_path: Path) -> None:
     table = invoke("dr", "report", "-c", str(cfg))
     assert table.exit_code == 0
     assert "site" in text(table)
+
+
+def test_a_missing_key_file_exits_2_and_names_no_attempt(
+    setup: tuple[Path, Path], tmp_path: Path
+) -> None:
+    cfg, _src = setup
+    data = yaml.safe_load(cfg.read_text())
+    missing = tmp_path / "no-such.key"
+    del data["backups"][0]["key_env"]
+    data["backups"][0]["key_file"] = str(missing)
+    cfg.write_text(yaml.safe_dump(data))
+    res = invoke("backup", "run", "site", "-c", str(cfg))
+    assert res.exit_code == 2
+    out = text(res)
+    assert f"cannot read key_file {missing}" in out
+    assert "site/2" not in out  # no attempt id: nothing was written
+    assert not list((tmp_path / "repo").glob("backups/site/*"))

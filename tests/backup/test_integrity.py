@@ -103,3 +103,37 @@ def test_list_reads_without_the_key(
     assert entry.complete
     assert entry.manifest is not None
     assert entry.manifest.raw_bytes == entry.raw_bytes > 600_000
+
+
+def _forge_newer(cfg: BackupConfig) -> str:
+    """Copy the real backup under a later id with an edited manifest (no key to sign it)."""
+    import shutil
+
+    root = Path(str(cfg.repository.path))  # type: ignore[attr-defined]
+    (real,) = root.glob(f"backups/{cfg.name}/*/manifest.json")
+    forged_id = "29990101T000000Z-f0f0f0"
+    shutil.copytree(real.parent, real.parent.parent / forged_id)
+    manifest = real.parent.parent / forged_id / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["id"], data["started"], data["finished"] = forged_id, 32503680000.0, 32503680001.0
+    manifest.write_text(json.dumps(data))
+    return forged_id
+
+
+def test_forged_manifests_are_named_and_never_trusted(backed_up: BackupConfig) -> None:
+    from warden.backup.crypto import load_key
+
+    forged_id = _forge_newer(backed_up)
+    key = load_key(backed_up.key_env, backed_up.key_file)
+    repo = open_repository(backed_up.repository)
+    try:
+        real, forged = list_backups(repo, backed_up.name, key=key)
+    finally:
+        repo.close()
+    assert real.status == "complete"
+    assert forged.id == forged_id
+    assert forged.status == "unverified"
+    assert "authentication failed (the manifest was altered)" in forged.error
+    # restore takes the newest *authenticated* backup, not the forged newer one
+    result = restore_once(backed_up, str(Path(str(backed_up.repository.path)).parent / "out"))  # type: ignore[attr-defined]
+    assert result.id == real.id

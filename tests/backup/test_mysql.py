@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.backup.conftest import MYSQL, MakeConfig, mysql
@@ -9,6 +11,7 @@ from warden.backup.drill import drill_once
 from warden.backup.restore import restore_once, verify_backups
 from warden.backup.runner import backup_once
 from warden.backup.sources._base import TargetNotEmptyError
+from warden.errors import BackupError
 
 pytestmark = pytest.mark.integration
 
@@ -71,3 +74,38 @@ def test_round_trip_and_drill(
     assert checks["rows orders"].restored == checks["rows orders"].source == "20000"
     assert checks["checksum"].restored == checks["checksum"].source
     assert not mysql("SHOW DATABASES LIKE 'warden\\_drill\\_%'").count(mysql_db)
+
+
+def test_a_failed_restore_leaves_the_target_as_it_was(
+    mysql_db: str, make_config: MakeConfig, key_env: dict[str, str]
+) -> None:
+    """A chunk fails authentication mid-stream: a new target is removed again, a replaced one
+    (--force) keeps its data, no staging database stays, and a retry needs no --force."""
+    mysql(f"USE `{mysql_db}`; SET SESSION group_concat_max_len = 100000000;" + SCHEMA)
+    cfg = make_config(
+        {"type": "mysql", "url": f"{MYSQL}/{mysql_db}"}, name="my", chunk_size="64KiB"
+    )
+    assert backup_once(cfg).ok
+    root = Path(str(cfg.repository.path))  # type: ignore[attr-defined]
+    (obj,) = root.glob("backups/*/*/objects/*")
+    original = obj.read_bytes()
+    data = bytearray(original)
+    data[len(data) * 3 // 4] ^= 0xFF
+    obj.write_bytes(bytes(data))
+    target = f"{mysql_db}_restored"
+
+    with pytest.raises(BackupError):
+        restore_once(cfg, target)
+    assert mysql(f"SHOW DATABASES LIKE '{target}'").strip() == ""
+
+    mysql(f"CREATE DATABASE `{target}`; CREATE TABLE `{target}`.keep_me (x int);"
+          f"INSERT INTO `{target}`.keep_me VALUES (42)")  # fmt: skip
+    with pytest.raises(BackupError):
+        restore_once(cfg, target, force=True)
+    assert mysql(f"SELECT x FROM `{target}`.keep_me").strip() == "42"
+    assert mysql("SHOW DATABASES LIKE 'warden\\_restore\\_%'").strip() == ""
+
+    obj.write_bytes(original)
+    mysql(f"DROP DATABASE `{target}`")
+    restore_once(cfg, target)  # the retry needs no --force
+    assert snapshot(target) == snapshot(mysql_db)

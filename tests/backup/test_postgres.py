@@ -185,3 +185,52 @@ def test_several_databases_and_globals(
     finally:
         for db in (second, prefix + first, prefix + second):
             drop(db)
+
+
+def _corrupt_middle(cfg: object) -> tuple[Path, bytes]:
+    root = Path(str(cfg.repository.path))  # type: ignore[attr-defined]
+    (obj,) = root.glob("backups/*/*/objects/*")
+    original = obj.read_bytes()
+    data = bytearray(original)
+    data[len(data) * 3 // 4] ^= 0xFF
+    obj.write_bytes(bytes(data))
+    return obj, original
+
+
+def _databases_like(prefix: str) -> list[str]:
+    with psycopg.connect(PG_ADMIN) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"%{prefix}%",)
+        ).fetchall()
+    return sorted(str(r[0]) for r in rows)
+
+
+def test_a_failed_restore_leaves_the_target_as_it_was(
+    pg_database: str, restored_name: str, make_config: MakeConfig, key_env: dict[str, str]
+) -> None:
+    """A chunk fails authentication mid-stream: nothing is left behind, a non-empty target
+    replaced with --force keeps its data, and a retry succeeds without --force."""
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(SCHEMA.encode())
+    cfg = make_config({"type": "postgres", "url": pg_database}, name="pg", chunk_size="64KiB")
+    assert backup_once(cfg).ok
+    target = pg_database.rsplit("/", 1)[0] + "/" + restored_name
+    obj, original = _corrupt_middle(cfg)
+
+    with pytest.raises(BackupError):
+        restore_once(cfg, target)
+    assert _databases_like(restored_name) == []  # absent before, absent after
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(restored_name)))
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("CREATE TABLE keep_me (x int); INSERT INTO keep_me VALUES (42)")
+    with pytest.raises(BackupError):
+        restore_once(cfg, target, force=True)
+    assert query(target, "SELECT x FROM keep_me") == [(42,)]  # --force lost nothing
+    assert _databases_like(restored_name) == [restored_name]  # no staging database left
+
+    obj.write_bytes(original)
+    drop(restored_name)
+    restore_once(cfg, target)  # the retry needs no --force
+    assert snapshot(target) == snapshot(pg_database)

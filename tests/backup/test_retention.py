@@ -101,6 +101,7 @@ def test_gaps_in_the_series_do_not_count_as_periods() -> None:
         ("incomplete", "2025-03-31T23:00:00", True, "incomplete attempt younger than 1d"),
         ("incomplete", "2025-03-01T00:00:00", False, "incomplete attempt older than 1d"),
         ("damaged", "2024-01-01T00:00:00", True, "damaged manifest"),
+        ("unverified", "2024-01-01T00:00:00", True, "manifest fails authentication"),
     ],
 )
 def test_attempts(status: Status, started: str, keep: bool, reason: str) -> None:
@@ -115,3 +116,15 @@ def test_newest_complete_backup_survives_every_rule() -> None:
     for rule in ("keep_last", "hourly", "daily", "weekly", "monthly", "yearly"):
         policy = RetentionPolicy.model_validate({rule: 1})
         assert kept(policy, SERIES)[-1] == SERIES[-1]
+
+
+def test_forged_manifests_do_not_push_real_backups_out_of_retention() -> None:
+    real = [entry("2025-03-30T18:00:00"), entry("2025-03-31T18:00:00")]
+    forged = [entry(f"2025-03-31T2{h}:00:00", "unverified") for h in range(3)]
+    decisions = plan([*real, *forged], RetentionPolicy(keep_last=2), ts(NOW))
+    kept_ids = {d.id for d in decisions if d.keep}
+    assert {e.id for e in real} <= kept_ids  # both real backups stay
+    assert all(d.keep for d in decisions if d.status == "unverified")  # nothing silently deleted
+    assert not [
+        r for d in decisions for r in d.reasons if "keep_last" in r and "2025-03-31T2" in d.id
+    ]

@@ -110,6 +110,7 @@ def test_status_from_empty_store(tmp_path: Path, listener: int) -> None:
             "monitor": "open",
             "type": "tcp",
             "group": "default",
+            "source": "yaml",
             "status": "unknown",
             "since": None,
             "last_check": None,

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.setup import SetupLink
 from warden.web.users import Role, UserBook
 

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from warden.cli.main import app
 from warden.cli.status import stale_after
 from warden.results import Status
-from warden.store import MonitorInfo, MonitorState, open_store
+from warden.store import MonitorInfo, MonitorState
+from warden.tables import open_store
 
 runner = CliRunner()
 CONFIG = """\

@@ -15,8 +15,8 @@ from warden.engine.app import App
 from warden.engine.bus import EventBus, StateChanged
 from warden.engine.clock import FakeClock
 from warden.results import Status
-from warden.store import open_store
 from warden.store.sql import SqlStore
+from warden.tables import open_store
 
 UP, DOWN = Status.UP, Status.DOWN
 
@@ -72,6 +72,9 @@ async def test_monitor_runs_on_its_interval(store: SqlStore) -> None:
     await h.app.shutdown()
     assert 9 <= h.log.count("a") <= 11
     assert len(store.results("a", 0, 1e12)) == h.log.count("a")
+    with store.engine.connect() as conn:  # a local store: no instance bookkeeping at all
+        assert conn.exec_driver_sql("SELECT count(*) FROM warden_instances").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM work_leases").scalar() == 0
 
 
 async def test_down_only_after_retries_and_announced_once(store: SqlStore) -> None:

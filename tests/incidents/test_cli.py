@@ -113,7 +113,7 @@ def test_incident_list_since_and_until(tmp_path: Path) -> None:
     import time
 
     from warden.incidents.storage import IncidentRepository
-    from warden.store import open_store
+    from warden.tables import open_store
 
     now = time.time()
     day = 86400.0

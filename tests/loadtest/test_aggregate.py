@@ -28,9 +28,12 @@ def _name(values_us: list[int], errors: dict[str, int] | None = None) -> NameSec
     return NameSecond(encode(h), len(values_us), errors or {}, 100 * len(values_us))
 
 
-def _second(second: int, a: list[int], b: list[int], errors: int = 0) -> WorkerSecond:
+def _second(
+    second: int, a: list[int], b: list[int], errors: int = 0, stage: int = 0
+) -> WorkerSecond:
     return WorkerSecond(
         second=second,
+        stage=stage,
         span=1.0,
         names=(_name(a, {"http_5xx": errors} if errors else None), _name(b)),
         intended=len(a) + len(b),
@@ -78,7 +81,7 @@ def test_window_thresholds_abort_only_when_the_window_is_full() -> None:
 def test_stage_results_and_drift() -> None:
     agg = Aggregator(_plan())  # type: ignore[arg-type]
     for s in range(20):
-        agg.add_second(s, [_second(s, [1000 * (1 + s)] * 10, [])])
+        agg.add_second(s, [_second(s, [1000 * (1 + s)] * 10, [], stage=s // 10)])
     agg.finish()
     assert [st.requests for st in agg.stage_results] == [100, 100]
     assert [st.label for st in agg.stage_results] == ["stage 1", "stage 2"]
@@ -113,3 +116,39 @@ def test_series_memory_stays_flat(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sum(p.span for p in agg.series) == pytest.approx(40.0)
     assert agg.series[-1].max_ms == pytest.approx(1.039, rel=1e-3)
     assert len(agg.window) == 3
+
+
+def test_results_count_for_the_stage_that_scheduled_them() -> None:
+    """Second 10 is the first of stage 2, but carries late answers of stage 1: they stay there."""
+    from warden.loadtest.plan import StagePart
+
+    agg = Aggregator(_plan())  # type: ignore[arg-type]
+    for s in range(20):
+        part = _second(s, [1000] * 10, [])
+        if s == 10:
+            late = StagePart(0, (_name([900_000] * 3), None))
+            part = WorkerSecond(second=s, span=1.0, names=part.names, stage=1, other_stages=(late,))
+        elif s > 10:
+            part = WorkerSecond(second=s, span=1.0, names=part.names, stage=1)
+        agg.add_second(s, [part])
+    agg.finish()
+    assert [st.requests for st in agg.stage_results] == [103, 100]
+    assert agg.stage_results[0].latency.max_ms == pytest.approx(900.0, rel=1e-2)
+    assert agg.stage_results[1].latency.max_ms == pytest.approx(1.0, rel=1e-2)
+    assert agg.total.requests() == 203
+
+
+def test_stage_book_groups_by_origin_time() -> None:
+    from warden.loadtest.stagebook import NS, StageBook
+
+    book = StageBook(1, [0.0, 1.5, 3.0])
+    book.start(0)
+    book.at(int(0.2 * NS)).ok[0] += 1
+    book.at(int(1.6 * NS)).ok[0] += 2  # stage 2 begins: it becomes the current one
+    book.at(int(1.4 * NS)).ok[0] += 4  # a late answer of stage 1
+    stage, names, others = book.take()
+    assert stage == 1
+    assert names[0] is not None
+    assert names[0].ok == 2
+    assert [(p.stage, p.names[0].ok if p.names[0] else 0) for p in others] == [(0, 5)]
+    assert book.take() == (1, (None,), ())

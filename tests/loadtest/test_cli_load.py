@@ -235,3 +235,19 @@ def test_against_nginx_with_a_worker_per_core(nginx: str) -> None:
     assert doc["bytes_in"] >= doc["requests"] * 1024
     assert doc["generator"]["workers"] == 2
     assert sum(p["requests"] for p in doc["series"]) == doc["requests"]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "says"),
+    [
+        ("p99 < 50kg", "latency needs a time unit"),
+        ("bogus", "write e.g. 'p95 < 200ms'"),
+    ],
+)
+def test_a_bad_threshold_gets_one_clear_error(threshold: str, says: str) -> None:
+    result = runner.invoke(app, ["load", "stress", "http://127.0.0.1:1/", "-t", threshold])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: command line: -t: '{threshold}'")
+    assert says in lines[0]

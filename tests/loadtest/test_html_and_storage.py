@@ -145,3 +145,18 @@ def test_terminal_summary_and_live_view_show_names_as_written() -> None:
     assert "remaining 7s" in live
     assert "300.0 req/s" in live
     assert "FAIL p95 < 1s" in live
+
+
+def test_resource_series_sampled_at_other_times_are_drawn_as_lines() -> None:
+    """Two collectors sampled a few ms apart: one x axis per second, no isolated dots."""
+    from warden.loadtest.htmlreport import align_points
+    from warden.report.html import Chart, Series
+
+    host = [(100.001, 10.0), (101.002, 12.0), (102.004, 11.0)]
+    db = [(100.3, 50.0), (102.2, 55.0)]
+    times, (a, b) = align_points([host, db])
+    assert times == [100.0, 101.0, 102.0]
+    assert a == [10.0, 12.0, 11.0]
+    assert b == [50.0, None, 55.0]
+    spec = Chart("r", "R", times, [Series("db", b, span_gaps=True)]).spec()
+    assert spec["series"][0]["span_gaps"] is True

@@ -268,3 +268,52 @@ def test_monitor_degrades_without_a_config(tmp_path: Path) -> None:
     assert monitor.empty
     assert any("not on this machine" in n for n in notes)
     assert any("cannot read the Warden config" in n for n in notes)
+
+
+def test_each_stage_counts_the_requests_it_scheduled() -> None:
+    """Stages change mid-second (at 1.5 s) and a stall holds the responses of the last 0.3 s of
+    the first stage until after the boundary: each stage still counts what it scheduled."""
+    srv = TestServer(stall=(1.2, 0.6, 100.0)).start()
+    try:
+        scenario = Scenario.model_validate(
+            {
+                "target": srv.url,
+                "timeout": 2.0,
+                "stages": [
+                    {"duration": "1500ms", "target": 50, "ramp": False},
+                    {"duration": "1500ms", "target": 100, "ramp": False},
+                ],
+                "requests": [{"path": "/ok"}],
+            }
+        )
+        result = LoadRunner(compile_plan(scenario, workers=2)).run()
+    finally:
+        srv.stop()
+    scheduled = [round(1.5 * 50), round(1.5 * 100)]
+    assert result.intended == sum(scheduled)
+    assert [st.requests for st in result.stages] == scheduled
+    assert [st.errors for st in result.stages] == [0, 0]
+
+
+def test_breakpoint_aborts_on_a_threshold_given_on_the_command_line(
+    run_scenario: RunScenario,
+) -> None:
+    """`warden load breakpoint URL -t "p99 < 50ms" --window 2s`: a stall of the server breaks
+    the threshold and the run stops long before its 20 s."""
+    srv = TestServer(stall=(1.0, 0.6, 100.0)).start()
+    try:
+        result = run_scenario(
+            target=srv.url,
+            preset="breakpoint",
+            rate=100,
+            peak=10,
+            duration=20,
+            window=2,
+            thresholds=["p99 < 50ms"],
+            requests=[{"path": "/ok"}],
+        )
+    finally:
+        srv.stop()
+    assert result.stop_reason == "aborted: threshold failed: p99 < 50ms"
+    assert result.exit_code == 1
+    assert result.series[-1].t < 10

@@ -108,3 +108,32 @@ def test_format_actual() -> None:
     assert format_actual(parse_threshold("p95 < 1s"), 0.0123) == "12.300ms"
     assert format_actual(parse_threshold("error_rate < 1%"), 0.5) == "50.000%"
     assert format_actual(parse_threshold("rps > 1"), None) == "no data"
+
+
+@pytest.mark.parametrize(
+    ("preset", "threshold", "abort"),
+    [
+        ("stress", "p99 < 50ms", True),  # the preset looks for the breaking point
+        ("breakpoint", "p99 < 50ms", True),
+        ("stress", {"expr": "p99 < 50ms", "abort": False}, False),  # said explicitly
+        ("baseline", "p99 < 50ms", False),
+        (None, "p99 < 50ms", False),
+        (None, {"expr": "p99 < 50ms", "abort": True}, True),
+    ],
+)
+def test_user_thresholds_abort_on_the_breaking_presets(
+    preset: str | None, threshold: object, abort: bool
+) -> None:
+    from warden.loadtest.compile import compile_plan
+    from warden.loadtest.scenario import Scenario
+
+    fields: dict[str, object] = {
+        "target": "http://127.0.0.1:1",
+        "rate": 10,
+        "duration": 10,
+        "thresholds": [threshold],
+    }
+    if preset is not None:
+        fields["preset"] = preset
+    plan = compile_plan(Scenario.model_validate(fields), workers=1)
+    assert [t.abort for t in plan.thresholds] == [abort]

@@ -116,3 +116,14 @@ def test_token_from_file(tmp_path: Any) -> None:
 def test_config_errors(config: dict[str, Any], complaint: str) -> None:
     with pytest.raises(pydantic.ValidationError, match=complaint):
         HeartbeatConfig.model_validate(config)
+
+
+async def test_watching_begins_when_the_probe_is_built() -> None:
+    """A first check long after the start (e.g. the monitor was just taken over from another
+    instance) still sees the whole silence since watching began."""
+    clock, book = FakeClock(), HeartbeatBook()
+    probe = make({"grace": "1m"}, clock, book)
+    clock.advance(PERIOD + 61)
+    result = await probe.check()
+    assert result.status is Status.DOWN
+    assert result.message.startswith("no ping since watching began 6m1s ago"), result.message

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from warden.results import CheckResult, ErrorClass, Sample, Status
-from warden.store import MonitorInfo, MonitorState, SqlStore, open_store
+from warden.store import MonitorInfo, MonitorState, SqlStore
+from warden.tables import open_store
 
 T0 = 1_699_999_200.0  # aligned to the hour
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/w.db"
-    else:
-        url = request.getfixturevalue("pg_database")
-    s = open_store(url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def result(

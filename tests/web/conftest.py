@@ -19,8 +19,8 @@ from warden.config.schema import EngineConfig, WardenConfig
 from warden.engine.app import App, monitor_info
 from warden.engine.clock import FakeClock
 from warden.results import CheckResult, Status
-from warden.store import open_store
 from warden.store.sql import SqlStore
+from warden.tables import open_store
 from warden.web.app import create_web_app
 from warden.web.server import bind, make_server
 from warden.web.users import Role, UserBook

@@ -137,6 +137,7 @@ async def test_login_is_rate_limited_per_client_and_user(site: Site) -> None:
             assert (await login(c, "viewer", "wrong password")).status_code == 401
         blocked = await login(c, "viewer")
         assert blocked.status_code == 429
+        assert 1 <= int(blocked.headers["retry-after"]) <= 300  # as the docs promise
         other_user = await login(c, "admin")  # same client address: also blocked
         assert other_user.status_code == 429
         site.clock.advance(301)
@@ -184,3 +185,55 @@ def test_stored_secrets_are_hashes(site: Site) -> None:
     assert all(h.startswith("$argon2id$") for h in hashes)
     assert PASSWORD not in " ".join(hashes)
     assert not set(site.tokens.values()) & set(token_hashes)
+
+
+@pytest.mark.parametrize("path", ["/login", "/status/public", "/api/v1/me", "/healthz"])
+async def test_security_headers_on_every_response(
+    make_site: Callable[..., Site], path: str
+) -> None:
+    page = StatusPageConfig(
+        slug="public", title="Shop", components=[StatusComponent(name="Web", monitors=["api"])]
+    )
+    site = make_site(*monitors("api"), status_pages=[page])
+    async with site.client() as c:
+        r = await c.get(path)
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+    csp = r.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self' 'nonce-" in csp
+    assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+
+
+async def test_inline_scripts_carry_the_response_nonce(site: Site) -> None:
+    async with site.client(Role.VIEWER) as c:
+        r = await c.get("/")
+    nonce = re.search(r"'nonce-([^']+)'", r.headers["content-security-policy"])
+    assert nonce is not None
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", r.text)
+    assert inline
+    assert all(f'nonce="{nonce.group(1)}"' in attrs for attrs in inline)
+
+
+async def test_internal_errors_carry_the_security_headers_too(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starlette builds a 500 outside the middleware: the handler adds the headers itself."""
+    import httpx
+
+    from warden.web import views
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "summary", broken)
+    transport = httpx.ASGITransport(app=site.asgi, raise_app_exceptions=False)
+    headers = {"Authorization": f"Bearer {site.tokens[Role.VIEWER]}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
+        r = await c.get("/")
+    assert r.status_code == 500
+    assert "a bug" not in r.text
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "nonce" not in r.headers["content-security-policy"]

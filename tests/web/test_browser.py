@@ -16,7 +16,7 @@ import pytest
 from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
 from warden.config.schema import build_model
 from warden.engine.app import App
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 pytestmark = [

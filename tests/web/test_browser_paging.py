@@ -13,7 +13,7 @@ from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
 from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from warden.config.schema import build_model
 from warden.engine.app import App
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 pytestmark = [

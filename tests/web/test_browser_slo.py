@@ -19,7 +19,7 @@ from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from warden.config.schema import build_model
 from warden.engine.app import App, monitor_info
 from warden.results import CheckResult, Status
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 pytestmark = [

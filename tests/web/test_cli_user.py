@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from warden.cli.main import app
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 runner = CliRunner()

@@ -22,7 +22,7 @@ from tests.web.conftest import CHEAP_HASHER, serve_web
 from tests.web.test_browser import Target
 from warden.config.schema import build_model
 from warden.engine.app import App
-from warden.store import open_store
+from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 PROMETHEUS = Path("/usr/bin/prometheus")
@@ -74,8 +74,11 @@ async def warden(tmp_path: Path) -> AsyncIterator[Warden]:
 
 
 @contextlib.asynccontextmanager
-async def prometheus(tmp_path: Path, warden: Warden) -> AsyncIterator[str]:
-    """Prometheus scraping ``warden`` every second; yields its base URL."""
+async def prometheus(
+    tmp_path: Path, warden: Warden, rules: Path | None = None
+) -> AsyncIterator[str]:
+    """Prometheus scraping ``warden`` every second (evaluating ``rules`` every second);
+    yields its base URL."""
     (tmp_path / "token").write_text(warden.token, encoding="utf-8")
     (tmp_path / "token").chmod(0o600)
     config = tmp_path / "prometheus.yml"
@@ -83,7 +86,9 @@ async def prometheus(tmp_path: Path, warden: Warden) -> AsyncIterator[str]:
         "global:\n"
         "  scrape_interval: 1s\n"
         "  scrape_timeout: 1s\n"
-        "scrape_configs:\n"
+        "  evaluation_interval: 1s\n"
+        + (f"rule_files: ['{rules}']\n" if rules else "")
+        + "scrape_configs:\n"
         "  - job_name: warden\n"
         "    metrics_path: /metrics\n"
         "    authorization:\n"

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from warden.results import CheckResult, Status
-from warden.store import open_store, queries
+from warden.store import queries
 from warden.store.sql import SqlStore
+from warden.tables import open_store
 
 HOUR, DAY = 3600.0, 86400.0
 END = 1_700_000_000.0 - 1_700_000_000.0 % HOUR  # aligned to an hour

@@ -279,7 +279,7 @@ async def test_no_slos_is_an_empty_list(make_site: Callable[..., Site]) -> None:
 
 
 def test_cli_json_has_the_api_shape(tmp_path: Path) -> None:
-    from warden.store import open_store
+    from warden.tables import open_store
 
     path = tmp_path / "warden.yaml"
     path.write_text(

@@ -88,7 +88,18 @@ async def test_status_page_json_and_html(page_site: Site) -> None:
     assert missing.status_code == 404
 
 
-async def test_status_badge(site: Site) -> None:
+@pytest.fixture
+def badge_site(make_site: Callable[..., Site]) -> Site:
+    page = StatusPageConfig(
+        slug="shop",
+        title="Shop",
+        components=[StatusComponent(name="Shop", monitors=["api", "web", "db"])],
+    )
+    return make_site(*monitors("api", "web", "db", "secret-db"), status_pages=[page])
+
+
+async def test_status_badge(badge_site: Site) -> None:
+    site = badge_site
     await site.record("db", Status.DOWN)
     async with site.client() as c:
         r = await c.get("/badge/db/status.svg")
@@ -103,7 +114,22 @@ async def test_status_badge(site: Site) -> None:
     assert missing.status_code == 404
 
 
-async def test_uptime_badge(site: Site) -> None:
+@pytest.mark.parametrize("kind", ["status.svg", "uptime.svg"])
+async def test_public_badges_do_not_reveal_unpublished_monitors(
+    badge_site: Site, kind: str
+) -> None:
+    """A monitor on no status page answers exactly like a name that does not exist."""
+    await badge_site.record("secret-db", Status.DOWN)
+    async with badge_site.client() as c:
+        hidden = await c.get(f"/badge/secret-db/{kind}")
+        missing = await c.get(f"/badge/nope/{kind}")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert "secret-db" not in hidden.text
+
+
+async def test_uptime_badge(badge_site: Site) -> None:
+    site = badge_site
     for status in (Status.UP, Status.UP, Status.UP, Status.DOWN):
         await site.record("api", status)
     await site.app.flush()

@@ -123,6 +123,22 @@ _PACK: list[dict[str, Any]] = [
         "severity": "medium",
         "summary": "the last backup run of {backup} failed",
     },
+    {
+        "name": "TrafficErrorRateHigh",
+        "metric": {"series": "http_error_ratio", "agg": "avg", "window": "5m",
+                   "op": ">", "threshold": 0.01},
+        "for": "5m",
+        "severity": "high",
+        "summary": "{service} answers more than 1% of requests with a server error ({value})",
+    },
+    {
+        "name": "TrafficSlow",
+        "metric": {"series": "http_request_duration_seconds_p95", "agg": "avg", "window": "5m",
+                   "op": ">", "threshold": 1},
+        "for": "10m",
+        "severity": "medium",
+        "summary": "p95 response time of {service} is above 1 s ({value} s)",
+    },
 ]  # fmt: skip
 
 

@@ -72,20 +72,13 @@ class MetricCondition(ConfigModel):
     horizon: Duration = Field(86400.0, description="For agg=forecast: how far to project.")
     min_history: Duration | None = Field(
         None,
-        description="A series is evaluated only once its samples in the window span this "
-        "long; default: half the window for agg=forecast, none otherwise.",
+        description="Span the points must cover before the rule is judged (agg=forecast: half "
+        "the window by default, so a fresh start projects nothing from a minute of samples).",
     )
     op: Op = ">"
     threshold: float
 
-    @model_validator(mode="after")
-    def _history_fits(self) -> MetricCondition:
-        if self.min_history is not None and self.min_history > self.window:
-            raise ValueError("min_history cannot be longer than the window")
-        return self
-
     def needed_history(self) -> float:
-        """Seconds of samples a series needs before this condition judges it."""
         if self.min_history is not None:
             return self.min_history
         return self.window / 2 if self.agg == "forecast" else 0.0
@@ -172,12 +165,6 @@ class ReceiverConfig(ConfigModel):
 
 class RouteConfig(ConfigModel):
     receiver: str
-    name: str | None = Field(
-        None,
-        pattern=r"^[A-Za-z0-9_.-]+$",
-        description="Stable identity of the route's groups; default: derived from "
-        "receiver, matchers and group_by (never from the route's position).",
-    )
     matchers: list[MatcherText] = Field(
         default_factory=list, description='Alertmanager-style: severity=~"critical|high"'
     )
@@ -197,15 +184,15 @@ class SloConfig(ConfigModel):
     latency: Duration | None = Field(
         None, description="Latency SLO: a check is good when up and at most this slow."
     )
-    min_events: int = Field(
-        10,
-        ge=1,
-        description="A burn-rate alert needs at least this many checks in its long window "
-        "(1h, 6h or 3d) before it can fire.",
-    )
     page_severity: Severity = "critical"
     ticket_severity: Severity = "medium"
     alerts: bool = True
+    min_events: int = Field(
+        100,
+        ge=1,
+        description="Checks a burn-rate rule's long window must hold before it is judged, so "
+        "one failure on a young store is not a 27x burn.",
+    )
 
 
 class MaintenanceConfig(ConfigModel):
@@ -251,8 +238,3 @@ class AlertingConfig(ConfigModel):
         description="Rules that query the store (check, metric, flapping, SLO) run this often.",
     )
     builtin_rules: bool = Field(True, description="Use the built-in rule pack.")
-    incident_rejoin_window: Duration = Field(
-        300.0,
-        description="A new outage joins a mitigated incident of its group only this soon after "
-        "the mitigation; later it opens a new incident.",
-    )

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 _MATCHER_RE = re.compile(
-    r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$'
+    r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"]*))\s*$'
 )
 
 
@@ -47,6 +47,8 @@ def parse_matcher(text: str) -> Matcher:
     """``'severity=~"critical|high"'`` -> Matcher; ValueError names what is wrong."""
     m = _MATCHER_RE.match(text)
     if not m:
+        if text.count('"') % 2:
+            raise ValueError(f"matcher {text!r}: unterminated quote")
         raise ValueError(f'matcher {text!r} must look like name="value", name!=v, name=~"re"')
     name, op = m.group(1), m.group(2)
     raw = m.group(3) if m.group(3) is not None else (m.group(4) or "")

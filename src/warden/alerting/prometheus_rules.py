@@ -11,10 +11,14 @@ expression. Translated:
   the window; on ``cert_days_left`` with last (from the certificate's expiry time); on ``down``
   (ratio, avg, min, max, last of ``1 - warden_monitor_up``) when no selected monitor retries,
   so the state is the last check's.
+* ``metric`` over ``warden_<series>`` (the newest samples /metrics exports, with their
+  labels): avg, min, max, last, pNN over the window; forecast as ``predict_linear`` over the
+  window ``horizon`` ahead (with its ``min_history``: some sample at least that old in the
+  window); ratio as the last value over the last value of ``over`` (same labels, not 0).
 
-Not translated: ``check`` sums, counts and rates (they count checks; a scrape sees the last
-check's value), ``metric`` rules (collector samples stay in Warden's store), ``flapping``
-(changes between single checks fall between scrapes) and SLO burn rates (they count checks).
+Not translated: ``check`` and ``metric`` sums, counts and rates (they count checks or samples;
+a scrape sees the last value), ``flapping`` (changes between single checks fall between
+scrapes) and SLO burn rates (they count checks).
 Summaries keep ``{monitor}``, ``{group}``, ``{type}`` and ``{value}`` as Prometheus templates; a
 rule whose text needs a label /metrics does not carry is skipped too.
 """
@@ -31,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from warden.alerting.builtin import effective_rules
-from warden.alerting.config import AlertRule, CheckCondition, StateCondition
+from warden.alerting.config import AlertRule, CheckCondition, MetricCondition, StateCondition
 from warden.alerting.rules import select_monitors
 
 if TYPE_CHECKING:
@@ -47,6 +51,25 @@ _LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _TEMPLATE_BRACES_RE = re.compile(r"\{\{|\}\}")
 _OVER_TIME = {"avg": "avg_over_time", "ratio": "avg_over_time", "min": "min_over_time",
               "max": "max_over_time", "last": "last_over_time"}  # fmt: skip
+
+
+SAMPLE_PREFIX = "warden_"
+_NOT_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_]")
+
+
+def sample_metric_name(series: str) -> str:
+    """The /metrics name of a sample series (collectors, backup jobs): ``warden_`` in front
+    (unless there already) of the name with characters Prometheus does not allow as ``_``."""
+    name = _NOT_NAME_CHARS.sub("_", series)
+    return name if name.startswith(SAMPLE_PREFIX) else SAMPLE_PREFIX + name
+
+
+def sample_label_name(key: str) -> str:
+    """``key`` as a valid Prometheus label name (``[a-zA-Z_][a-zA-Z0-9_]*``, no ``__`` start)."""
+    name = _NOT_NAME_CHARS.sub("_", key)
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return "exported" + name if name.startswith("__") else name
 
 
 class Untranslatable(Exception):
@@ -103,10 +126,8 @@ def translate(rule: AlertRule, monitors: Sequence[MonitorBase]) -> dict[str, Any
         expr = _check_expr(rule.check, monitors)
         value_ok = True
     elif rule.metric is not None:
-        raise Untranslatable(
-            f"series {rule.metric.series!r} is a sample Warden keeps in its store (from "
-            "collectors and jobs); /metrics does not expose it"
-        )
+        expr = _metric_expr(rule.metric)
+        value_ok = True
     else:
         raise Untranslatable(
             "flapping counts up/down changes between single checks; Prometheus sees the state "
@@ -119,7 +140,7 @@ def translate(rule: AlertRule, monitors: Sequence[MonitorBase]) -> dict[str, Any
     constants = {"alertname": rule.name, **labels}
     selected = _selected(rule, monitors)
     own_labels = {k for m in selected for k in m.labels}
-    template = _Templates(constants, own_labels, value_ok)
+    template = _Templates(constants, own_labels, value_ok, series_labels=rule.metric is not None)
     annotations = {"summary": template.render(rule.summary or f"{rule.name} on {{monitor}}")}
     if rule.description:
         annotations["description"] = template.render(rule.description)
@@ -194,7 +215,38 @@ def _check_expr(cond: CheckCondition, monitors: Sequence[MonitorBase]) -> str:
     return f"({_join_group(inner, cond.group)}) {cond.op} {_number(cond.threshold)}"
 
 
-def over_time(agg: str, sel: str, window: str) -> str:
+def _metric_expr(cond: MetricCondition) -> str:
+    """Warden's aggregation of one sample series per label set, over ``warden_<series>``."""
+    window = prom_duration(cond.window)
+    matchers = [f"{sample_label_name(k)}={_q(v)}" for k, v in sorted(cond.labels.items())]
+    sel = _sample_selector(cond.series, matchers)
+    threshold = f"{cond.op} {_number(cond.threshold)}"
+    if cond.agg == "ratio":
+        if cond.over is None:
+            raise Untranslatable("agg ratio without over: Warden never fires it")
+        den = f"last_over_time({_sample_selector(cond.over, matchers)}[{window}])"
+        return f"(last_over_time({sel}[{window}]) / ({den} != 0)) {threshold}"
+    if cond.agg == "forecast":
+        inner = f"predict_linear({sel}[{window}], {_number(cond.horizon)})"
+    else:
+        inner = over_time(cond.agg, sel, window, what="sample")
+    expr = f"({inner}) {threshold}"
+    needed = cond.needed_history()
+    if needed > 0:
+        if needed >= cond.window:
+            raise Untranslatable("min_history as long as the window: Warden never judges it")
+        # history: a sample at least ``needed`` old within the window, as Warden asks
+        older = f"{sel}[{prom_duration(cond.window - needed)}] offset {prom_duration(needed)}"
+        expr = f"{expr} and count_over_time({older}) > 0"
+    return expr
+
+
+def _sample_selector(series: str, matchers: Sequence[str]) -> str:
+    name = sample_metric_name(series)
+    return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+
+
+def over_time(agg: str, sel: str, window: str, what: str = "check") -> str:
     """Warden's aggregation of a gauge's values over ``window``, in PromQL."""
     if agg in _OVER_TIME:
         return f"{_OVER_TIME[agg]}({sel}[{window}])"
@@ -203,7 +255,7 @@ def over_time(agg: str, sel: str, window: str) -> str:
     if agg == "forecast":
         return f"predict_linear({sel}[{window}], 0)"
     raise Untranslatable(
-        f"agg {agg} counts every check once; /metrics shows the last check's value at each scrape"
+        f"agg {agg} counts every {what} once; /metrics shows the last {what}'s value at each scrape"
     )
 
 
@@ -301,10 +353,17 @@ def _literal(text: str) -> str:
 class _Templates:
     """Warden's ``{label}``/``{value}`` summaries as Prometheus annotation templates."""
 
-    def __init__(self, constants: dict[str, str], own_labels: set[str], value_ok: bool) -> None:
+    def __init__(
+        self,
+        constants: dict[str, str],
+        own_labels: set[str],
+        value_ok: bool,
+        series_labels: bool = False,
+    ) -> None:
         self.constants = constants
         self.own_labels = own_labels
         self.value_ok = value_ok
+        self.series_labels = series_labels  # metric rules: any name is a sample label
 
     def render(self, text: str) -> str:
         try:
@@ -331,8 +390,8 @@ class _Templates:
             return '{{ $value | printf "%.4g" }}'
         if name in self.constants:
             return _literal(self.constants[name])
-        if name in TEMPLATE_LABELS:
-            return "{{ $labels." + name + " }}"
+        if name in TEMPLATE_LABELS or self.series_labels:
+            return "{{ $labels." + sample_label_name(name) + " }}"
         if name in self.own_labels:
             raise Untranslatable(
                 f"{text!r} uses the monitor label {name!r}, which /metrics does not carry"

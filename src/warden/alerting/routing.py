@@ -24,21 +24,25 @@ from warden.notify.payload import webhook_payload
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    ident: str
+    index: int
     config: RouteConfig
     matchers: tuple[Matcher, ...]
+    ident: str = ""
 
     @classmethod
     def build(cls, routes: Sequence[RouteConfig]) -> list[Route]:
-        """Routes with identities that survive inserting, removing or reordering others."""
+        """Routes with an identity taken from what they are, not where they stand, so adding
+        or moving a route renames no group (and re-sends nothing) on a reload."""
         out: list[Route] = []
         seen: dict[str, int] = {}
-        for r in routes:
+        for i, r in enumerate(routes):
             matchers = tuple(parse_all(r.matchers))
-            base = r.name or _derived_ident(r, matchers)
-            n = seen.get(base, 0)
-            seen[base] = n + 1
-            out.append(Route(base if n == 0 else f"{base}#{n + 1}", r, matchers))
+            body = ",".join(sorted(str(m) for m in matchers))
+            ident = f"{r.receiver}/{{{body}}}/by:{','.join(sorted(r.group_by))}"
+            seen[ident] = seen.get(ident, 0) + 1
+            if seen[ident] > 1:  # the same route written twice: number the repeats
+                ident += f"#{seen[ident]}"
+            out.append(Route(i, r, matchers, ident))
         return out
 
     def group_labels(self, alert: Alert) -> dict[str, str]:
@@ -46,15 +50,7 @@ class Route:
 
     def group_key(self, alert: Alert) -> str:
         inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.group_labels(alert).items()))
-        return f"{self.ident}/{self.config.receiver}:{{{inner}}}"
-
-
-def _derived_ident(cfg: RouteConfig, matchers: Sequence[Matcher]) -> str:
-    """A short hash of what defines a route's groups: receiver, matchers and group_by."""
-    text = "|".join(
-        [cfg.receiver, ",".join(sorted(map(str, matchers))), ",".join(sorted(cfg.group_by))]
-    )
-    return "route-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+        return f"{self.ident}:{{{inner}}}"
 
 
 _LEGACY_KEY = re.compile(r"^route(\d+)/(.*)$", re.DOTALL)
@@ -71,9 +67,10 @@ def renamed_legacy_groups(
         if m is None or int(m.group(1)) >= len(routes):
             continue
         route = routes[int(m.group(1))]
-        if not m.group(2).startswith(f"{route.config.receiver}:"):
+        prefix = f"{route.config.receiver}:"
+        if not m.group(2).startswith(prefix):
             continue
-        new_key = f"{route.ident}/{m.group(2)}"
+        new_key = f"{route.ident}:{m.group(2)[len(prefix) :]}"
         if new_key not in groups:
             out[key] = replace(state, group_key=new_key)
     return out

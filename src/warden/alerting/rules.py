@@ -268,9 +268,9 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
     needed = cond.needed_history()
     for s in series:
         points = sorted(s.points)
-        if needed and (not points or points[-1][0] - points[0][0] < needed):
-            value = None  # too young to judge (a forecast from minutes of data is noise)
-        elif cond.agg == "ratio":
+        if needed and (len(points) < 2 or points[-1][0] - points[0][0] < needed):
+            continue  # too little history to judge (a fresh start, a new disk): no guess
+        if cond.agg == "ratio":
             den = denominators.get(tuple(sorted(s.labels.items())))
             num_v = aggregate("last", points, ctx.now)
             den_v = aggregate("last", sorted(den), ctx.now) if den else None

@@ -87,9 +87,7 @@ class AlertingService:
         check_references(config)
         self.repo = AlertRepository(engine)
         self.outbox = Outbox(engine)
-        self.incidents = IncidentTracker(
-            IncidentRepository(engine), config.alerting.incident_rejoin_window
-        )
+        self.incidents = IncidentTracker(IncidentRepository(engine))
         self.evaluator = Evaluator([])
         self.leader = Leadership(engine)
         self.is_leader = False
@@ -107,7 +105,6 @@ class AlertingService:
     def apply_config(self, config: WardenConfig) -> None:
         """Take rules, routes, receivers and windows from ``config``; alerts keep their state."""
         self.config = config
-        self.incidents.rejoin_window = config.alerting.incident_rejoin_window
         self.routes = Route.build(config.routes)
         fixed = self._fixed_channels
         self.channels = fixed if fixed is not None else build_channels(config)
@@ -210,9 +207,9 @@ class AlertingService:
     def _next_group_due(self, now: float) -> float:
         """Seconds until the next group_wait, group_interval or repeat_interval runs out."""
         waits = [float("inf")]
-        routes = {f"{r.ident}/": r.config for r in self.routes}
+        routes = {r.ident: r.config for r in self.routes}
         for key, g in self.groups.items():
-            cfg = next((c for prefix, c in routes.items() if key.startswith(prefix)), None)
+            cfg = routes.get(key.rsplit(":{", 1)[0])
             if cfg is None:
                 continue
             if g.last_notified is None:

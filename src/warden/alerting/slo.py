@@ -4,8 +4,9 @@ Availability counts checks that were up (or degraded) among all checks, using th
 exact ``uptime`` (raw results, then rollups). A latency SLO counts checks that were up and at
 most ``latency`` slow; it reads raw results, so it covers the raw retention (7 days by default).
 Burn-rate alerts follow the SRE workbook: page when 1h and 5m burn above 14.4x, or 6h and
-30m above 6x; open a ticket when 3d and 6h burn above 1x. A rule counts only when its long
-window holds at least ``min_events`` checks, so a young store's first failure is no page.
+30m above 6x; open a ticket when 3d and 6h burn above 1x. A rule is judged only once its long
+window holds ``min_events`` checks (100 by default): on a young store, or a quiet SLO, a single
+failure would otherwise read as a 27x burn and page.
 """
 
 from __future__ import annotations
@@ -109,13 +110,13 @@ def budget_remaining(good: int, total: int, objective: float) -> float | None:
 
 def _over(
     rates: dict[str, float | None],
-    totals: Mapping[str, int],
-    min_events: int,
     rules: Sequence[tuple[str, str, float]],
+    counts: Mapping[str, tuple[int, int]],
+    min_events: int,
 ) -> bool:
     for long_w, short_w, factor in rules:
-        if totals.get(long_w, 0) < min_events:
-            continue  # too few events for the ratio to mean anything yet
+        if counts[long_w][1] < min_events:
+            continue  # too few checks to tell a burn from one unlucky failure
         a, b = rates.get(long_w), rates.get(short_w)
         if a is not None and b is not None and a > factor and b > factor:
             return True
@@ -139,7 +140,6 @@ def status_from_counts(
     of ``BURN_WINDOWS`` (keyed by its label), however they were counted."""
     good, total = counts["window"]
     rates = {label: burn_rate(*counts[label], slo.objective) for label in BURN_WINDOWS}
-    totals = {label: counts[label][1] for label in BURN_WINDOWS}
     return SloStatus(
         slo.name,
         slo.objective,
@@ -150,8 +150,8 @@ def status_from_counts(
         100.0 * good / total if total else None,
         budget_remaining(good, total, slo.objective),
         rates,
-        page=_over(rates, totals, slo.min_events, PAGE_RULES),
-        ticket=_over(rates, totals, slo.min_events, TICKET_RULES),
+        page=_over(rates, PAGE_RULES, counts, slo.min_events),
+        ticket=_over(rates, TICKET_RULES, counts, slo.min_events),
         latency=slo.latency,
     )
 

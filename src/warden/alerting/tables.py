@@ -1,7 +1,8 @@
 """Tables of alerting, notifications and incidents, on the store's shared ``metadata``.
 
-Imported from ``warden.store.schema`` so ``SqlStore.open`` creates them. Times are float
-seconds since the epoch; labels, annotations and payloads are JSON text.
+Registered by being listed in ``warden.tables`` (the store itself knows no feature), so
+``warden.tables.open_store`` creates them. Times are float seconds since the epoch; labels,
+annotations and payloads are JSON text.
 """
 
 from __future__ import annotations

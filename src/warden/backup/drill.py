@@ -148,7 +148,7 @@ def _restore_and_check(
     cfg: BackupConfig, repo: AnyRepo, key: BackupKey, clock: Clock, result: DrillResult
 ) -> None:
     drill = cfg.drill or DrillConfig()
-    entry = select_backup(list_backups(repo, cfg.name), cfg.name, None, clock.time())
+    entry = select_backup(list_backups(repo, cfg.name, key=key), cfg.name, None, clock.time())
     assert entry.manifest is not None
     check_manifest(entry.manifest, key)
     result.backup_id = entry.id

@@ -7,29 +7,33 @@ Layout under the repository root::
     backups/<name>/<id>/manifest.json         written last, after every object is committed
     drills/<name>/<drill id>.json
 
-A backup is *complete* exactly when its manifest exists, so an interrupted run can never look
-like a finished one; without a manifest it is *failed* (the attempt says why) or
-*incomplete* (killed, or still running). Ids are UTC start times (``20250102T030405Z-1a2b3c``)
-so they sort in time order. The manifest is plain JSON, readable without the key, and carries
-an HMAC under a key derived from the backup key so ``verify`` detects edits to it.
+A backup is *complete* exactly when its manifest exists and, when the key is given, passes
+authentication, so an interrupted run can never look like a finished one and a forged or edited
+manifest never counts: it is *unverified* (the reason says which check failed). Without a
+manifest a backup is *failed* (the attempt says why) or *incomplete* (killed, or still
+running). Ids are UTC start times (``20250102T030405Z-1a2b3c``) so they sort in time order.
+The manifest is plain JSON, readable without the key, and carries an HMAC under a key derived
+from the backup key so ``verify`` and listing detect edits to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from warden.backup.crypto import BackupKey, manifest_mac
 from warden.backup.repos._base import ObjectMissingError, Repository, RepositoryConfig
 from warden.errors import BackupError
 
 MANIFEST_FORMAT = "warden.backup-manifest/v1"
 ATTEMPT_FORMAT = "warden.backup-attempt/v1"
-Status = Literal["complete", "failed", "incomplete", "damaged"]
+Status = Literal["complete", "failed", "incomplete", "damaged", "unverified"]
 AnyRepo = Repository[RepositoryConfig]
 
 
@@ -164,11 +168,32 @@ def id_time(backup_id: str) -> float:
     return stamp.replace(tzinfo=dt.UTC).timestamp()
 
 
+def manifest_problem(manifest: Manifest, key: BackupKey) -> str | None:
+    """Why ``manifest`` cannot be trusted under ``key`` (wrong key, or altered), or None."""
+    if manifest.key_id != key.key_id:
+        return (
+            f"backup {manifest.backup}/{manifest.id} was encrypted with key id "
+            f"{manifest.key_id}; the configured key has id {key.key_id} (wrong key)"
+        )
+    expected = manifest_mac(key, manifest.signed_payload())
+    if not hmac.compare_digest(expected, manifest.mac):
+        return (
+            f"backups/{manifest.backup}/{manifest.id}/manifest.json: authentication failed "
+            "(the manifest was altered)"
+        )
+    return None
+
+
 def list_backups(
-    repo: AnyRepo, name: str, cache: dict[str, Manifest] | None = None
+    repo: AnyRepo,
+    name: str,
+    cache: dict[str, Manifest] | None = None,
+    key: BackupKey | None = None,
 ) -> list[BackupEntry]:
     """Every backup and attempt of ``name`` in ``repo``, oldest first.
 
+    With ``key`` every manifest is authenticated, and one that fails is ``unverified``, never
+    ``complete``: listing, retention and restore then trust only what the key vouches for.
     Manifests never change once written, so a caller listing often (the metrics job) passes
     a ``cache`` (manifest key -> Manifest) to read each one only once.
     """
@@ -180,7 +205,7 @@ def list_backups(
             continue
         backup_id, path = rest.split("/", 1)
         groups.setdefault(backup_id, {})[path] = obj.size
-    entries = [_entry(repo, name, bid, files, cache) for bid, files in groups.items()]
+    entries = [_entry(repo, name, bid, files, cache, key) for bid, files in groups.items()]
     return sorted(entries, key=lambda e: (e.started, e.id))
 
 
@@ -190,22 +215,24 @@ def _entry(
     backup_id: str,
     files: dict[str, int],
     cache: dict[str, Manifest] | None,
+    key: BackupKey | None,
 ) -> BackupEntry:
     stored = sum(size for path, size in files.items() if path.startswith("objects/"))
     base = backup_prefix(name, backup_id)
     if "manifest.json" in files:
-        key = base + "manifest.json"
+        path = base + "manifest.json"
         try:
-            m = cache[key] if cache is not None and key in cache else None
+            m = cache[path] if cache is not None and path in cache else None
             if m is None:
-                m = Manifest.from_json(repo.get_bytes(key))
+                m = Manifest.from_json(repo.get_bytes(path))
                 if cache is not None:
-                    cache[key] = m
+                    cache[path] = m
         except (BackupError, ObjectMissingError) as exc:
             return BackupEntry(name, backup_id, "damaged", id_time(backup_id), error=str(exc))
+        problem = manifest_problem(m, key) if key is not None else None
         return BackupEntry(
-            name, backup_id, "complete", m.started, m.finished, m.raw_bytes, m.stored_bytes,
-            manifest=m,
+            name, backup_id, "unverified" if problem else "complete", m.started, m.finished,
+            m.raw_bytes, m.stored_bytes, problem or "", manifest=m,
         )  # fmt: skip
     if "attempt.json" in files:
         try:

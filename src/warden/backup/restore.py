@@ -9,7 +9,6 @@ reach the restore tool and checks both checksums at the end.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -17,8 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warden.backup.config import BackupConfig
-from warden.backup.crypto import BackupKey, load_key, manifest_mac
-from warden.backup.manifest import AnyRepo, BackupEntry, Manifest, list_backups
+from warden.backup.crypto import BackupKey, load_key
+from warden.backup.manifest import (
+    AnyRepo,
+    BackupEntry,
+    Manifest,
+    list_backups,
+    manifest_problem,
+)
 from warden.backup.repos._base import open_repository
 from warden.backup.sources._base import (
     ObjectOpener,
@@ -51,9 +56,21 @@ def parse_at(text: str, now: float) -> float:
 
 
 def select_backup(entries: list[BackupEntry], name: str, at: str | None, now: float) -> BackupEntry:
-    """The latest complete backup, or the latest one started at or before ``at``."""
+    """The latest complete backup, or the latest one started at or before ``at``.
+
+    Only authenticated backups are chosen; when none is, or ``at`` names one that is not, the
+    IntegrityError says why (wrong key, altered manifest)."""
     complete = [e for e in entries if e.complete]
+    unverified = [e for e in entries if e.status == "unverified"]
+    for e in unverified:
+        if e.id == at:
+            raise IntegrityError(e.error)
     if not complete:
+        if unverified:
+            raise IntegrityError(
+                f"backup {name!r} has no authenticated backup: {len(unverified)} manifest(s) "
+                f"fail authentication, the newest: {unverified[-1].error}"
+            )
         raise BackupError(f"backup {name!r} has no complete backup in its repository")
     if at is None:
         return complete[-1]
@@ -70,17 +87,9 @@ def select_backup(entries: list[BackupEntry], name: str, at: str | None, now: fl
 
 def check_manifest(manifest: Manifest, key: BackupKey) -> None:
     """Wrong key and edited manifests are IntegrityErrors that say which."""
-    if manifest.key_id != key.key_id:
-        raise IntegrityError(
-            f"backup {manifest.backup}/{manifest.id} was encrypted with key id "
-            f"{manifest.key_id}; the configured key has id {key.key_id} (wrong key)"
-        )
-    expected = manifest_mac(key, manifest.signed_payload())
-    if not hmac.compare_digest(expected, manifest.mac):
-        raise IntegrityError(
-            f"backups/{manifest.backup}/{manifest.id}/manifest.json: authentication failed "
-            "(the manifest was altered)"
-        )
+    problem = manifest_problem(manifest, key)
+    if problem is not None:
+        raise IntegrityError(problem)
 
 
 def opener(
@@ -131,7 +140,7 @@ def restore_once(
     """Restore the chosen backup into ``target``; raises BackupError (or a subclass)."""
     clock = clock or SystemClock()
     with opened(cfg, env) as (repo, key):
-        entry = select_backup(list_backups(repo, cfg.name), cfg.name, at, clock.time())
+        entry = select_backup(list_backups(repo, cfg.name, key=key), cfg.name, at, clock.time())
         assert entry.manifest is not None
         manifest = entry.manifest
         check_manifest(manifest, key)
@@ -158,7 +167,7 @@ def extract_raw(
     """Write the chosen backup's objects, decrypted and decompressed, as files in ``directory``."""
     clock = clock or SystemClock()
     with opened(cfg, env) as (repo, key):
-        entry = select_backup(list_backups(repo, cfg.name), cfg.name, at, clock.time())
+        entry = select_backup(list_backups(repo, cfg.name, key=key), cfg.name, at, clock.time())
         assert entry.manifest is not None
         check_manifest(entry.manifest, key)
         if directory.exists() and any(directory.iterdir()) and not force:
@@ -230,7 +239,11 @@ def verify_backups(
 ) -> list[VerifyResult]:
     """Verify the latest complete backup of ``cfg`` (``every``: all of them, damaged included)."""
     with opened(cfg, env) as (repo, key):
-        entries = [e for e in list_backups(repo, cfg.name) if e.status in {"complete", "damaged"}]
+        entries = [
+            e
+            for e in list_backups(repo, cfg.name, key=key)
+            if e.status in {"complete", "damaged", "unverified"}
+        ]
         if not entries:
             return [VerifyResult(cfg.name, "", False, "no complete backup in the repository")]
         chosen = entries if every else entries[-1:]

@@ -4,7 +4,8 @@ Each rule works on its own over the complete backups, newest first, and keeps th
 backup of each of its last N periods (hours, days, ISO weeks, months, years, in UTC);
 ``keep_last`` keeps the newest N. A backup is kept if any rule keeps it, and every rule that
 did is listed as a reason. Failed and interrupted attempts are deleted once older than
-``incomplete_after``; damaged manifests are never deleted automatically. Every rule keeps the
+``incomplete_after``; damaged manifests, and manifests that fail authentication (unverified:
+forged or edited), are never counted by a rule and never deleted automatically. Every rule keeps the
 newest backup, so a policy with any rule never deletes the last good backup.
 """
 
@@ -82,6 +83,12 @@ def plan(entries: Sequence[BackupEntry], policy: RetentionPolicy, now: float) ->
         elif e.status == "damaged":
             d.keep = True
             d.reasons.append("damaged manifest: inspect it, prune never deletes it")
+        elif e.status == "unverified":
+            d.keep = True
+            d.reasons.append(
+                "manifest fails authentication: not counted by any rule, never deleted by "
+                f"prune; inspect it ({e.error})"
+            )
         elif now - e.started >= grace:
             d.reasons.append(f"{e.status} attempt older than {format_duration(grace)}")
         else:

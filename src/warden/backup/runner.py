@@ -120,7 +120,9 @@ def backup_once(
         source = open_source(cfg.source)
         repo = open_repository(cfg.repository)
     except WardenError as exc:
-        return result("failed", error=str(exc))
+        run = result("failed", error=str(exc))
+        run.id = ""  # nothing was written: there is no attempt to name
+        return run
     attempt = Attempt(cfg.name, run_id, started, socket.gethostname(), os.getpid())
     attempt_key = backup_prefix(cfg.name, run_id) + "attempt.json"
     try:

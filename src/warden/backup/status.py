@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from warden.backup.config import BackupConfig
+from warden.backup.crypto import load_key
 from warden.backup.drill import DrillResult, list_drills
 from warden.backup.manifest import BackupEntry, Manifest, list_backups
 from warden.backup.repos._base import open_repository
@@ -119,7 +120,8 @@ def backup_status(cfg: BackupConfig, now: float, cache: RecordCache | None = Non
     """Read ``cfg``'s repository; an unreachable one gives a status with ``error`` set."""
     repo = open_repository(cfg.repository)
     try:
-        entries = list_backups(repo, cfg.name, cache.manifests if cache else None)
+        key = load_key(cfg.key_env, cfg.key_file)
+        entries = list_backups(repo, cfg.name, cache.manifests if cache else None, key)
         drills = list_drills(repo, cfg.name, cache.drills if cache else None)
         size = sum(o.size for o in repo.list(f"backups/{cfg.name}/"))
     except WardenError as exc:

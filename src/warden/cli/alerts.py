@@ -29,7 +29,7 @@ silence_app = typer.Typer(help="Silence alerts by label matchers.", no_args_is_h
 
 
 def _open(config: Path | None) -> tuple[Any, Any]:
-    from warden.store import open_store
+    from warden.tables import open_store
 
     cfg = load(config)
     return cfg, open_store(cfg.store.url.get_secret_value())

@@ -128,7 +128,7 @@ def record(config: Path | None, what: Callable[[Any], None]) -> None:
     from warden.errors import WardenError
 
     try:
-        from warden.store import open_store
+        from warden.tables import open_store
 
         cfg = load(config)
         store = open_store(cfg.store.url.get_secret_value())
@@ -146,7 +146,9 @@ def record(config: Path | None, what: Callable[[Any], None]) -> None:
 def run_json(run: BackupRun) -> dict[str, Any]:
     from dataclasses import asdict
 
-    return asdict(run)
+    data = asdict(run)
+    data["id"] = run.id or None  # None: the run failed before writing an attempt
+    return data
 
 
 @app.command("run")
@@ -161,9 +163,12 @@ def run(
 ) -> None:
     """Run one backup now, with a progress bar; exits 1 if it failed."""
     from warden.backup import storage
+    from warden.backup.crypto import load_key
     from warden.backup.runner import backup_once
 
     (cfg,) = backups_of(config, name)
+    with backup_errors():
+        load_key(cfg.key_env, cfg.key_file)  # a missing key is bad input: exit 2, no attempt
     with progress_bar(f"backup {name}", not json_out) as bar:
         result = backup_once(cfg, progress=bar)
     if store:
@@ -177,7 +182,8 @@ def run(
             f"({len(result.objects)} objects) to {result.repository}"
         )
     else:
-        stderr().print(f"[bold red]failed[/] {result.backup}/{result.id}: {result.error}")
+        what = f"{result.backup}/{result.id}" if result.id else f"{result.backup} (nothing written)"
+        stderr().print(f"[bold red]failed[/] {what}: {result.error}")
     if not result.ok:
         raise typer.Exit(EXIT_PROBLEM)
 
@@ -191,16 +197,13 @@ def list_(
 ) -> None:
     """Backups in the repository: complete ones, and failed or incomplete attempts marked."""
     from warden.backup.manifest import list_backups
-    from warden.backup.repos import open_repository
+    from warden.backup.restore import opened
 
     rows = []
     with backup_errors():
         for cfg in backups_of(config, name):
-            repo = open_repository(cfg.repository)
-            try:
-                rows += [(cfg, e) for e in list_backups(repo, cfg.name)]
-            finally:
-                repo.close()
+            with opened(cfg, None) as (repo, key):
+                rows += [(cfg, e) for e in list_backups(repo, cfg.name, key=key)]
     if json_out:
         items = [
             {
@@ -218,9 +221,16 @@ def list_(
         ]
         write_json("backup.list", {"backups": items})
         return
+    untrusted = [e for _, e in rows if e.status == "unverified"]
     from rich.table import Table
 
-    style = {"complete": "green", "failed": "bold red", "incomplete": "yellow", "damaged": "red"}
+    style = {
+        "complete": "green",
+        "failed": "bold red",
+        "incomplete": "yellow",
+        "damaged": "red",
+        "unverified": "bold red",
+    }
     table = Table(box=None, header_style="bold")
     for col in ("backup", "id", "status", "took", "original", "stored", "note"):
         table.add_column(
@@ -241,6 +251,12 @@ def list_(
             e.error,
         )
     stdout().print(table)
+    if untrusted:
+        stderr().print(
+            f"[bold red]{len(untrusted)} manifest(s) fail authentication[/] (forged, edited, or "
+            "another key): they are not restored and not counted by retention; inspect "
+            "them with `warden backup verify --all`."
+        )
 
 
 @app.command("verify")
@@ -349,21 +365,19 @@ def prune(
     import time
 
     from warden.backup.manifest import backup_prefix, list_backups
-    from warden.backup.repos import open_repository
+    from warden.backup.restore import opened
     from warden.backup.retention import plan
 
     report = []
     with backup_errors():
         for cfg in backups_of(config, name):
-            repo = open_repository(cfg.repository)
-            try:
-                decisions = plan(list_backups(repo, cfg.name), cfg.retention, time.time())
+            with opened(cfg, None) as (repo, key):
+                entries = list_backups(repo, cfg.name, key=key)
+                decisions = plan(entries, cfg.retention, time.time())
                 if not dry_run:
                     for d in decisions:
                         if not d.keep:
                             repo.delete_prefix(backup_prefix(cfg.name, d.id))
-            finally:
-                repo.close()
             report.append((cfg.name, decisions))
     if json_out:
         payload = [

@@ -35,7 +35,7 @@ AuthorOption = Annotated[str | None, typer.Option(help="Who (default: $USER).")]
 
 def _open(config: Path | None) -> tuple[Any, Any, Any]:
     from warden.incidents.storage import IncidentRepository
-    from warden.store import open_store
+    from warden.tables import open_store
 
     cfg = load(config)
     store = open_store(cfg.store.url.get_secret_value())

@@ -183,18 +183,18 @@ def _build(
     data["thresholds"] = listed
     if options.get("databases"):
         data["databases"] = [*data.get("databases", []), *options["databases"]]
+    from_file = len(listed) - len(thresholds)
     try:
         return Scenario.model_validate(data), base_dir
     except ValidationError as exc:
-        issues = [
-            ConfigIssue(
-                "command line" if not is_file else source,
-                None,
-                ".".join(str(p) for p in err["loc"] if not str(p)[:1].isupper()),
-                str(err["msg"]).removeprefix("Value error, "),
-            )
-            for err in exc.errors(include_url=False)
-        ]
+        issues = []
+        for err in exc.errors(include_url=False):
+            loc = [p for p in err["loc"] if not str(p)[:1].isupper()]
+            where = "command line" if not is_file else source
+            if loc[:1] == ["thresholds"] and len(loc) > 1 and int(loc[1]) >= from_file:
+                where, loc = "command line", ["-t"]
+            message = str(err["msg"]).removeprefix("Value error, ")
+            issues.append(ConfigIssue(where, None, ".".join(str(p) for p in loc), message))
         raise ConfigError(issues) from None
 
 

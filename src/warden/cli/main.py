@@ -12,10 +12,12 @@ from warden.cli import (
     backup,
     check,
     dr,
+    export,
     incident,
     init_config,
     load,
     status,
+    traffic,
     up,
     user,
     validate,
@@ -47,6 +49,8 @@ app.add_typer(load.app, name="load")
 app.add_typer(backup.app, name="backup")
 app.add_typer(dr.app, name="dr")
 app.add_typer(user.app, name="user")
+app.add_typer(traffic.app, name="traffic")
+app.add_typer(export.app, name="export")
 
 
 def command() -> Any:

@@ -40,6 +40,7 @@ def status_payload(
                 "monitor": m.name,
                 "type": m.probe_type(),
                 "group": m.group,
+                "source": m.source,
                 "status": st.status.label if st else "unknown",
                 "since": st.since if st else None,
                 "last_check": st.last_ts if st else None,
@@ -65,12 +66,14 @@ def status_payload(
 @handle_errors
 def status(config: ConfigOption = None, json_out: JsonOption = False) -> None:
     """Show every monitor's current state from the store; exits 1 if any is down."""
-    from warden.store import open_store
+    from warden.managed.service import with_managed
+    from warden.tables import open_store
 
     cfg = load(config)
     store = open_store(cfg.store.url.get_secret_value())
     try:
         states = {s.monitor: s for s in store.states()}
+        cfg = with_managed(cfg, store)
     finally:
         store.close()
     now = time.time()

@@ -75,7 +75,7 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
     from warden.engine.app import App
     from warden.engine.wiring import build_jobs, build_services
     from warden.errors import ConfigError
-    from warden.store import open_store
+    from warden.tables import open_store
     from warden.web.app import create_web_app
     from warden.web.server import bind, make_server
 

@@ -31,7 +31,7 @@ PasswordStdin = Annotated[
 
 
 def _book(config: Any) -> Any:
-    from warden.store import open_store
+    from warden.tables import open_store
     from warden.web.users import UserBook
 
     cfg = load(config)
@@ -184,3 +184,38 @@ def revoke(
         write_json("token_revoked", {"id": token_id, "revoked": True})
     else:
         stdout().print(f"token {token_id} revoked")
+
+
+@app.command()
+@handle_errors
+def delete(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Delete a user with their sessions and tokens (never the last admin)."""
+    from warden.web.users import user_json
+
+    user = _run(config, lambda book: book.delete_user(name))
+    if json_out:
+        write_json("user_deleted", {**user_json(user), "deleted": True})
+    else:
+        stdout().print(f"deleted user {user.name}")
+
+
+@app.command()
+@handle_errors
+def role(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    new_role: Annotated[str, typer.Argument(metavar="ROLE", help="viewer, operator or admin.")],
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Change a user's role; sessions and tokens follow at once (never demotes the last admin)."""
+    from warden.web.users import Role, user_json
+
+    user = _run(config, lambda book: book.set_role(name, Role.parse(new_role)))
+    if json_out:
+        write_json("user", user_json(user))
+    else:
+        stdout().print(f"{user.name} is now {user.role.label}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from pydantic import Field, create_model, field_validator, model_validator
 
@@ -67,6 +67,7 @@ class MonitorBase(ConfigModel):
     labels: dict[str, str] = Field(default_factory=dict)
     description: str = ""
     enabled: bool = True
+    source: ClassVar[str] = "yaml"  # "api" for monitors managed through the API
 
     @field_validator("name")
     @classmethod

@@ -17,22 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from warden import collectors as collector_pkg
 from warden import probes as probe_pkg
 from warden.config.schema import CollectorBase, MonitorBase, WardenConfig
+from warden.engine import background
 from warden.engine.bus import (
     CheckCompleted,
     EventBus,
-    JobFinished,
-    SamplesCollected,
     StateChanged,
     Stored,
 )
 from warden.engine.clock import Clock, SystemClock
-from warden.engine.jobs import Job, JobOutcome
+from warden.engine.jobs import Job
 from warden.engine.runner import run_check
+from warden.engine.sharing import LEASE, Sharing, WorkShare, monitor_key
 from warden.engine.state import StateTracker
-from warden.errors import CollectorError
 from warden.probes import HeartbeatBook, Probe, ProbeConfig, ProbeDeps
 from warden.results import CheckResult, Sample, Status, describe_exception
 from warden.store.protocol import MonitorInfo, MonitorState, Store
@@ -109,12 +107,18 @@ class App:
         rng: random.Random | None = None,
         probe_factory: ProbeFactory = build_probe,
         services: Sequence[Service] = (),
+        lease: float = LEASE,
     ) -> None:
         self.config = config
+        self.base_config = config  # as loaded from YAML; ``config`` adds ``overlay``'s part
+        # set by a service (warden.managed) to add monitors kept elsewhere; see ``reload``
+        self.overlay: Callable[[WardenConfig], WardenConfig] | None = None
         self.store = store
         self.clock = clock or SystemClock()
         self.bus = bus or EventBus()
-        self.heartbeats = HeartbeatBook()
+        self.share = WorkShare(store, lease=lease)  # which work is ours (all on SQLite)
+        self.sharing = Sharing(self, self.share)
+        self.heartbeats = HeartbeatBook(self._stored_ping if self.share.shared else None)
         self.deps = ProbeDeps(clock=self.clock, heartbeats=self.heartbeats)
         self.jobs = list(jobs)
         self.flush_interval = flush_interval
@@ -150,14 +154,17 @@ class App:
             self.heartbeats.ping(name, at)
         self.tracker = StateTracker({m.name: m.retries for m in self.config.monitors}, previous)
         self._apply_monitors(self.config.monitors)
-        self._apply_collectors(self.config.collectors)
+        background.apply_collectors(self, self.config.collectors)
+        if self.share.shared:  # take this instance's share before the first check
+            await self.sharing.round()
+            self._spawn(self.sharing.loop(), "share")
         self.stats.started = self.clock.time()
         self.stats.running = True
         self._spawn(self._schedule_loop(), "scheduler")
         self._spawn(self._flush_loop(), "writer")
-        self._spawn(self._maintenance_loop(), "maintenance")
+        self._spawn(background.maintenance_loop(self), "maintenance")
         for job in self.jobs:
-            self._spawn(self._job_loop(job), f"job:{job.name}")
+            self._spawn(background.job_loop(self, job), f"job:{job.name}")
         for service in self.services:
             await service.start(self)
 
@@ -181,7 +188,8 @@ class App:
         self._stop.set()
         self._wake.set()
         for task in list(self._tasks):
-            if task.get_name() in {"scheduler", "maintenance"} or task.get_name().startswith(
+            name = task.get_name()
+            if name in {"scheduler", "maintenance", "share"} or name.startswith(
                 ("job:", "collector:", "service:")
             ):
                 task.cancel()
@@ -197,19 +205,31 @@ class App:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.flush()
+        if self.share.shared:  # the others take over at their next round, not after the lease
+            try:
+                await self.share.leave()
+            except Exception as exc:
+                log.warning("could not hand over this instance's work: %s", describe_exception(exc))
         for entry in self._entries.values():
             await entry.probe.close()
 
     async def reload(self, config: WardenConfig) -> None:
-        """Apply a new config: unchanged monitors keep their schedule and state."""
+        """Apply a new config: unchanged monitors keep their schedule and state.
+
+        ``config`` is the YAML's; ``overlay``, when set, adds what is managed elsewhere (and
+        is re-applied by calling ``reload(app.base_config)`` after that changes)."""
+        self.base_config = config
+        if self.overlay is not None:
+            config = self.overlay(config)
         self.config = config
         await asyncio.to_thread(
             self.store.sync_monitors, [monitor_info(m) for m in config.monitors]
         )
         self.tracker.retries = {m.name: m.retries for m in config.monitors}
         self._apply_monitors(config.monitors)
-        self._apply_collectors(config.collectors)
+        background.apply_collectors(self, config.collectors)
         self._wake.set()
+        self.sharing.wake.set()  # claim new monitors now rather than at the next renewal
 
     def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         """Run ``coro`` as a task the App cancels on shutdown (for services)."""
@@ -253,12 +273,14 @@ class App:
                 entry = self._entries.get(name)
                 if entry is None or entry.generation != generation:
                     continue
+                if self.share.shared and monitor_key(name) not in self.share.held:
+                    continue  # another instance runs it; ``take_over`` schedules it if ours
                 lag = now - due
                 self.stats.last_lag = lag
                 self.stats.max_lag = max(self.stats.max_lag, lag)
                 await self._sem.acquire()
                 entry.running = True
-                self._spawn(self._check(entry, due), f"check:{name}")
+                self._spawn(self._check(entry, due, generation), f"check:{name}")
                 now = self.clock.monotonic()
             wait = min(self._heap[0][0] - now, 1.0) if self._heap else 1.0
             await self._sleep_or_wake(wait)
@@ -276,7 +298,7 @@ class App:
             sleeper.cancel()
             waker.cancel()
 
-    async def _check(self, entry: _Entry, due: float) -> None:
+    async def _check(self, entry: _Entry, due: float, generation: int) -> None:
         try:
             result = await run_check(entry.probe, self.clock.time())
         finally:
@@ -294,10 +316,31 @@ class App:
         if retrying and m.retries:
             interval = min(interval, m.retry_interval or interval)
         current = self._entries.get(m.name)
-        if current is entry:
+        if current is entry and entry.generation == generation:
             self._push(max(due + interval, self.clock.monotonic()), m.name, entry.generation)
             if self._heap[0][2] == m.name:
                 self._wake.set()
+
+    def take_over(self, name: str) -> None:
+        """Schedule a monitor this instance just took from another: its first check comes an
+        interval after the last stored one (spread like first checks), never sooner."""
+        entry = self._entries.get(name)
+        if entry is None:
+            return
+        m = entry.config
+        self._generation += 1
+        entry.generation = self._generation
+        now = self.clock.monotonic()
+        due = now + self.rng.uniform(0, min(m.interval, 10.0))
+        state = self.tracker.get(name)
+        if state is not None:
+            due = max(due, now + state.last_ts + m.interval - self.clock.time())
+        self._push(due, name, entry.generation)
+        self._wake.set()
+
+    def running(self, names: set[str]) -> bool:
+        """Whether a check of one of ``names`` is running."""
+        return any(e.running for n, e in self._entries.items() if n in names)
 
     async def record(self, result: CheckResult) -> None:
         """Fold a result into state, queue it for the store and tell subscribers."""
@@ -326,53 +369,24 @@ class App:
 
     # -- heartbeats ----------------------------------------------------------------------
 
-    async def heartbeat(self, monitor: str) -> None:
+    async def heartbeat(self, monitor: str) -> bool:
+        """Record a ping; False when the store did not take it (then on a shared store the
+        instance running the monitor may not see it)."""
         at = self.clock.time()
         self.heartbeats.ping(monitor, at)
-        await asyncio.to_thread(self.store.record_heartbeat, monitor, at)
-
-    # -- collectors ----------------------------------------------------------------------
-
-    def _apply_collectors(self, configs: Sequence[CollectorBase]) -> None:
-        wanted = {c.display_name(): c for c in configs if c.enabled}
-        for name, (cfg, task) in list(self._collectors.items()):
-            if wanted.get(name) != cfg:
-                task.cancel()
-                del self._collectors[name]
-        for name, cfg in wanted.items():
-            if name in self._collectors:
-                continue
-            cls = collector_pkg.REGISTRY.get(cfg.collector_type())
-            collector = cls(name, cfg.collector_config(), self.clock)
-            task = self._spawn(self._collector_loop(collector, cfg), f"collector:{name}")
-            self._collectors[name] = (cfg, task)
-
-    async def _collector_loop(
-        self, collector: collector_pkg.Collector[Any], cfg: CollectorBase
-    ) -> None:
         try:
-            while not self._stop.is_set():
-                now = self.clock.time()
-                try:
-                    async with asyncio.timeout(cfg.interval):
-                        samples = await collector.collect()
-                    up = 1.0
-                except (CollectorError, TimeoutError) as exc:
-                    log.warning("collector %s: %s", collector.name, describe_exception(exc))
-                    samples, up = [], 0.0
-                except Exception:
-                    log.exception("collector %s failed unexpectedly", collector.name)
-                    samples, up = [], 0.0
-                if cfg.labels:
-                    samples = [s._replace(labels={**s.labels, **cfg.labels}) for s in samples]
-                samples.append(
-                    Sample("warden_collector_up", {"collector": collector.name}, up, now)
-                )
-                self._samples.extend(samples)
-                await self.bus.publish(SamplesCollected(collector.name, samples))
-                await self.clock.sleep(cfg.interval)
-        finally:
-            await collector.close()
+            await asyncio.to_thread(self.store.record_heartbeat, monitor, at)
+        except Exception as exc:
+            log.error("ping of %s not stored: %s", monitor, describe_exception(exc))
+            return False
+        return True
+
+    async def _stored_ping(self, monitor: str) -> float | None:
+        try:
+            return await asyncio.to_thread(self.store.last_ping, monitor)
+        except Exception as exc:  # judge from the pings this instance received
+            log.warning("cannot read the last ping of %s: %s", monitor, describe_exception(exc))
+            return None
 
     # -- store ---------------------------------------------------------------------------
 
@@ -417,35 +431,6 @@ class App:
                 self.stats.stored_results,
             )
             await self.bus.publish(Stored(len(results), len(samples)))
-
-    async def _maintenance_loop(self) -> None:
-        retention = self.config.store.retention
-        while not self._stop.is_set():
-            await self.clock.sleep(self.maintenance_interval)
-            now = self.clock.time()
-            try:
-                await asyncio.to_thread(self.store.rollup, now)
-                await asyncio.to_thread(
-                    self.store.prune, now, retention.raw, retention.minute, retention.hour
-                )
-            except Exception as exc:
-                log.error("store maintenance failed: %s", describe_exception(exc))
-
-    # -- jobs ----------------------------------------------------------------------------
-
-    async def _job_loop(self, job: Job) -> None:
-        while not self._stop.is_set():
-            now = self.clock.time()
-            await self.clock.sleep(max(0.0, job.next_after(now) - now))
-            started = self.clock.time()
-            try:
-                outcome = await job.run()
-            except Exception as exc:
-                log.exception("job %s failed", job.name)
-                outcome = JobOutcome(False, describe_exception(exc))
-            await self.bus.publish(
-                JobFinished(job.name, outcome.ok, outcome.message, started, self.clock.time())
-            )
 
     # -- queries for the CLI and web -----------------------------------------------------
 

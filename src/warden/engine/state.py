@@ -1,7 +1,8 @@
 """Per-monitor state: a monitor turns DOWN only after ``retries`` failed checks in a row.
 
 The tracker starts from the states stored by the previous run, so a restart neither forgets
-that a monitor is down nor re-announces it.
+that a monitor is down nor re-announces it. On a shared store it also adopts the states other
+instances store for the monitors they run (see engine/sharing.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,21 @@ class StateTracker:
         self._states.pop(monitor, None)
         self._failures.pop(monitor, None)
         self.status_version += 1
+
+    def adopt(self, state: MonitorState) -> tuple[bool, Status | None]:
+        """Take a state another instance stored (it runs that monitor).
+
+        Returns (whether the status changed, the previous status)."""
+        current = self._states.get(state.monitor)
+        old = current.status if current is not None else None
+        if current == state:
+            return False, old
+        self._states[state.monitor] = state
+        self._failures[state.monitor] = state.failures
+        if old is state.status:
+            return False, old
+        self.status_version += 1
+        return True, old
 
     def observe(self, r: CheckResult) -> tuple[MonitorState | None, Status | None, bool]:
         """Fold one result in. Returns (state to store or None, previous status, changed)."""

@@ -12,12 +12,14 @@ from warden.backup import jobs as backup_jobs
 from warden.config.schema import WardenConfig
 from warden.engine.app import Service
 from warden.engine.jobs import Job
+from warden.managed import service as managed_service
 from warden.store.protocol import Store
 
 
 def build_services(config: WardenConfig, store: Store) -> list[Service]:
     """Long-lived parts started with the App (alert evaluation, notification delivery, ...)."""
     services: list[Service] = []
+    services += managed_service.build(config, store)
     services += alerting_service.build(config, store)
     return services
 

@@ -113,15 +113,6 @@ class IncidentRepository:
         result: Incident | None = self._run("read incident", q)
         return result
 
-    def mitigated_at(self, incident_id: int) -> float | None:
-        """When the incident last moved to mitigated (None if it never did)."""
-        found = [
-            e.at
-            for e in self.timeline(incident_id)
-            if e.kind == "status" and e.data.get("status") == "mitigated"
-        ]
-        return max(found, default=None)
-
     def timeline(self, incident_id: int) -> list[TimelineEvent]:
         def q(conn: Connection) -> list[TimelineEvent]:
             e = t.incident_events

@@ -1,11 +1,12 @@
 """Opening incidents from alerts and writing alerts and notifications onto their timelines.
 
 A firing critical or high alert that is not muted opens an incident, or joins the open one of
-its group (label ``incident_group``, else a ``group`` other than ``default``, else its monitor,
-else its SLO, else the alert name). When every alert of an incident has resolved, an incident
-not yet mitigated moves to ``mitigated``; a person resolves it (``warden incident resolve``).
-A new outage joins a mitigated incident of its group only within ``rejoin_window`` of the
-mitigation; later, it opens a new incident.
+its group: label ``incident_group``, else ``group`` (unless it is the implicit ``default`` of a
+monitor without a group), else the monitor, else the SLO, else the alert
+name. When every alert of an
+incident has resolved, an incident not yet mitigated moves to ``mitigated``; a person resolves
+it (``warden incident resolve``). A new outage joins a mitigated incident of its group only
+within ``REJOIN_WINDOW`` of its last activity (a flap); later it opens a new incident.
 """
 
 from __future__ import annotations
@@ -19,24 +20,25 @@ from warden.incidents.storage import IncidentRepository
 from warden.notify.outbox import OutboxEntry
 
 _RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-
-
+REJOIN_WINDOW = 900.0
+"""Seconds after a mitigated incident's last activity during which its group's new alerts
+still join it (the same outage flapping); after that they open a new incident."""
 DEFAULT_GROUP = "default"
+"""The group of a monitor that names none: not a grouping anyone chose."""
 
 
 def incident_group(alert: Alert) -> str:
-    """Monitors left in the ``default`` group are unrelated: each is its own incident group."""
     labels = alert.labels
-    if labels.get("incident_group"):
-        return labels["incident_group"]
-    group = labels.get("group", "")
-    if group and group != DEFAULT_GROUP:
-        return group
-    if labels.get("monitor"):
-        return f"monitor:{labels['monitor']}"
-    if labels.get("slo"):
-        return f"slo:{labels['slo']}"
-    return alert.name
+    group = labels.get("group")
+    if group == DEFAULT_GROUP:
+        group = None
+    return (
+        labels.get("incident_group")
+        or group
+        or labels.get("monitor")
+        or (f"slo:{labels['slo']}" if labels.get("slo") else None)
+        or alert.name
+    )
 
 
 def _summary(alert: Alert) -> str:
@@ -44,9 +46,8 @@ def _summary(alert: Alert) -> str:
 
 
 class IncidentTracker:
-    def __init__(self, repo: IncidentRepository, rejoin_window: float = 300.0) -> None:
+    def __init__(self, repo: IncidentRepository) -> None:
         self.repo = repo
-        self.rejoin_window = rejoin_window
 
     def on_changes(self, changes: Sequence[Change], muted: set[str], now: float) -> list[int]:
         """Apply alert transitions; returns ids of incidents opened. Runs in a worker thread."""
@@ -66,10 +67,12 @@ class IncidentTracker:
     def _on_firing(self, alert: Alert, now: float) -> int | None:
         key = incident_group(alert)
         incident = self.repo.open_for_group(key)
-        if incident is not None and incident.status == "mitigated":
-            since = self.repo.mitigated_at(incident.id)
-            if since is None or now - since > self.rejoin_window:
-                incident = None  # a new outage, not the old one coming back
+        if (
+            incident is not None
+            and incident.status == "mitigated"
+            and now - incident.updated_at > REJOIN_WINDOW
+        ):
+            incident = None  # that outage is over: this is a new one
         created = None
         if incident is None:
             incident = self.repo.open(key, _summary(alert), alert.severity, now, _summary(alert))

@@ -57,8 +57,7 @@ class Aggregator:
         self.total = Tally(self.names)
         self.window: deque[Tally] = deque(maxlen=self.window_size)
         self.boundaries = plan.profile.boundaries()
-        self.stage_index = 0
-        self.stage = Tally(self.names)
+        self.stage_tallies: dict[int, Tally] = {}
         self.stage_results: list[StageResult] = []
         self.series: list[SeriesPoint] = []
         self.resolution = 1
@@ -73,7 +72,7 @@ class Aggregator:
         tally = Tally.from_workers(self.names, parts)
         t = float(second)
         self.total.add(tally)
-        self._stage_add(t, tally)
+        self._stage_add(t, tally, parts)
         if not self.window_names:
             tally.drop_name_histograms()
         self.window.append(tally)
@@ -85,18 +84,32 @@ class Aggregator:
 
     # stages
 
-    def _stage_add(self, t: float, tally: Tally) -> None:
-        index = self.plan.profile.stage_index(t + 0.5)
-        while index > self.stage_index:
-            self._close_stage()
-            self.stage_index += 1
-        self.stage.add(tally)
-
-    def _close_stage(self) -> None:
-        if self.stage_index >= len(self.plan.profile.stages):
+    def _stage_add(self, t: float, tally: Tally, parts: Sequence[WorkerSecond]) -> None:
+        """Results go to the stage that scheduled their requests (the workers group them so);
+        the second's counters and span go to the stage its middle falls in."""
+        middle = self.plan.profile.stage_index(t + 0.5)
+        groups = {g for p in parts for g, names in p.parts() if any(names)}
+        if groups <= {middle}:
+            self._stage_tally(middle).add(tally)
             return
-        s = self.plan.profile.stages[self.stage_index]
-        tally = self.stage
+        counters = Tally(self.names)
+        counters.span = tally.span
+        counters.intended_count, counters.sent = tally.intended_count, tally.sent
+        counters.late_count, counters.dropped_count = tally.late_count, tally.dropped_count
+        self._stage_tally(middle).add(counters)
+        for g in groups:
+            self._stage_tally(g).add(Tally.from_workers(self.names, parts, stage=g))
+
+    def _stage_tally(self, index: int) -> Tally:
+        found = self.stage_tallies.get(index)
+        if found is None:
+            found = self.stage_tallies[index] = Tally(self.names)
+        return found
+
+    def _close_stage(self, index: int, tally: Tally) -> None:
+        if index >= len(self.plan.profile.stages):
+            return
+        s = self.plan.profile.stages[index]
         requests = tally.requests()
         passed: bool | None = None
         if self.thresholds and requests:
@@ -104,10 +117,10 @@ class Aggregator:
             passed = all(r is not False for r in results)
         self.stage_results.append(
             StageResult(
-                index=self.stage_index,
-                label=s.label or f"stage {self.stage_index + 1}",
-                start_s=self.boundaries[self.stage_index],
-                end_s=self.boundaries[self.stage_index + 1],
+                index=index,
+                label=s.label or f"stage {index + 1}",
+                start_s=self.boundaries[index],
+                end_s=self.boundaries[index + 1],
                 target_from=s.start,
                 target_to=s.end,
                 requests=requests,
@@ -118,7 +131,6 @@ class Aggregator:
                 thresholds_passed=passed,
             )
         )
-        self.stage = Tally(self.names)
 
     # the sliding window
 
@@ -206,7 +218,7 @@ class Aggregator:
     # the end
 
     def finish(self) -> None:
-        """Close the last stage (and flush a partly filled series point)."""
+        """Close every stage (and flush a partly filled series point)."""
         if self._pending is not None:
             self.series.append(self._pending)
             self._pending = None
@@ -219,8 +231,11 @@ class Aggregator:
                 in_flight=prev.in_flight,
                 vus=prev.vus,
             )
-        if self.stage.requests() or self.stage.span:
-            self._close_stage()
+        for index in sorted(self.stage_tallies):
+            tally = self.stage_tallies[index]
+            if tally.requests() or tally.span:
+                self._close_stage(index, tally)
+        self.stage_tallies.clear()
 
     def threshold_results(self) -> list[ThresholdResult]:
         out = []

@@ -39,6 +39,8 @@ from warden.loadtest.variables import SequenceVar, VariableData, check_names, re
 
 DEFAULT_DURATION = 60.0
 MAX_DURATION = 7 * 86400.0
+BREAK_PRESETS = ("stress", "breakpoint")
+"""Presets that look for the breaking point: their thresholds abort the run unless told not to."""
 DEFAULT_BREAK_THRESHOLDS = ("error_rate < 1%", "p99 < 1s")
 """Used by stress and breakpoint when the scenario gives no threshold (they abort the run)."""
 
@@ -130,8 +132,11 @@ def compile_plan(
     order = weighted_order([r.weight for r in scenario.requests])
 
     specs = scenario.threshold_specs()
-    thresholds = tuple(parse_threshold(t.expr, t.abort) for t in specs)
-    if not thresholds and scenario.preset in ("stress", "breakpoint"):
+    breaking = scenario.preset in BREAK_PRESETS
+    thresholds = tuple(
+        parse_threshold(t.expr, breaking if t.abort is None else t.abort) for t in specs
+    )
+    if not thresholds and breaking:
         thresholds = tuple(parse_threshold(t, abort=True) for t in DEFAULT_BREAK_THRESHOLDS)
     names = tuple(t.name for t in templates)
     for th in thresholds:

@@ -19,9 +19,9 @@ from collections.abc import Callable
 
 from warden.loadtest.checks import StatusCheck
 from warden.loadtest.errors import ErrorKind, classify_exception, classify_status
-from warden.loadtest.histograms import encode, new_histogram, record_batch
-from warden.loadtest.plan import NameSecond, WorkerPlan, WorkerSecond
+from warden.loadtest.plan import WorkerPlan, WorkerSecond
 from warden.loadtest.protocol import NO_REQUEST, BodyConnection, Connection
+from warden.loadtest.stagebook import StageBook
 from warden.loadtest.variables import VariableFeed
 
 SWEEP_NS = 100_000_000
@@ -57,11 +57,8 @@ class Generator(ABC):
         )
         self.timeout_ns = int(plan.timeout * NS)
         self.late_ns = int(plan.late_after * NS)
-        # results of the current second, per template
-        self.latencies: list[list[int]] = [[] for _ in range(n)]
-        self.ok = [0] * n
-        self.errors: list[dict[str, int]] = [{} for _ in range(n)]
-        self.rx = [0] * n
+        # results of the current second, per stage that scheduled them, per template
+        self.book = StageBook(n, plan.profile.boundaries())
         self.intended = self.sent = self.late = self.dropped = 0
         # state of the run
         self.conns: set[Connection] = set()
@@ -89,6 +86,7 @@ class Generator(ABC):
         self._loop = asyncio.get_running_loop()
         self._done = self.loop.create_future()
         self.t0 = t0_ns
+        self.book.start(t0_ns)
         self.end_ns = t0_ns + int(self.plan.profile.duration * NS)
         self.prepare()
         wait = (t0_ns - time.perf_counter_ns()) / NS
@@ -183,8 +181,10 @@ class Generator(ABC):
         if index == NO_REQUEST:
             return
         conn.request = NO_REQUEST
-        self.latencies[index].append((now - conn.origin_ns) // 1000)
-        self.rx[index] += conn.rx
+        origin = conn.origin_ns
+        results = self.book.at(origin)
+        results.latencies[index].append((now - origin) // 1000)
+        results.rx[index] += conn.rx
         kind: ErrorKind | None
         if self.checked[index]:
             kind = self._check(index, status, conn.take_body())
@@ -193,9 +193,9 @@ class Generator(ABC):
         else:
             kind = classify_status(status)
         if kind is None:
-            self.ok[index] += 1
+            results.ok[index] += 1
         else:
-            errors = self.errors[index]
+            errors = results.errors[index]
             errors[kind] = errors.get(kind, 0) + 1
         self.after_response(conn, now)
 
@@ -224,11 +224,12 @@ class Generator(ABC):
         if index == NO_REQUEST:
             return
         conn.request = NO_REQUEST
-        self.count_error(index, kind)
+        self.count_error(index, kind, conn.origin_ns)
         self.after_error(conn)
 
-    def count_error(self, index: int, kind: ErrorKind) -> None:
-        errors = self.errors[index]
+    def count_error(self, index: int, kind: ErrorKind, origin_ns: int) -> None:
+        """Count a failed request for the stage that scheduled it (at ``origin_ns``)."""
+        errors = self.book.at(origin_ns).errors[index]
         errors[kind] = errors.get(kind, 0) + 1
 
     # opening connections
@@ -269,26 +270,13 @@ class Generator(ABC):
     # the report
 
     def _report(self, span: float) -> WorkerSecond:
-        names: list[NameSecond | None] = []
-        for i in range(len(self.templates)):
-            latencies, ok, errors, rx = self.latencies[i], self.ok[i], self.errors[i], self.rx[i]
-            if not latencies and not ok and not errors:
-                names.append(None)
-                continue
-            encoded = None
-            if latencies:
-                histogram = new_histogram()
-                record_batch(histogram, latencies)
-                encoded = encode(histogram)
-                self.latencies[i] = []
-            names.append(NameSecond(encoded, ok, {str(k): v for k, v in errors.items()}, rx))
-            self.ok[i] = 0
-            self.errors[i] = {}
-            self.rx[i] = 0
+        stage, names, others = self.book.take()
         report = WorkerSecond(
             second=self.second,
             span=span,
-            names=tuple(names),
+            names=names,
+            stage=stage,
+            other_stages=others,
             intended=self.intended,
             sent=self.sent,
             late=self.late,

@@ -4,6 +4,7 @@ thresholds), rendered with the shared offline page helper ``warden.report.html``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from markupsafe import Markup
@@ -78,15 +79,15 @@ def build_html(result: RunResult) -> str:
         )
     percent = [s for s in r.resources if s.name.split("{")[0].endswith("_percent")][:8]
     if percent:
-        times = sorted({t for s in percent for t, _ in s.points})
+        times, aligned = align_points([s.points for s in percent])
         blocks.append(
             Chart(
                 "resources",
                 "Target resources (%)",
                 times,
                 [
-                    Series(f"{s.source}: {s.name}", [dict(s.points).get(t) for t in times])
-                    for s in percent
+                    Series(f"{s.source}: {s.name}", values, span_gaps=True)
+                    for s, values in zip(percent, aligned, strict=True)
                 ],
                 y_label="%",
             )
@@ -96,6 +97,17 @@ def build_html(result: RunResult) -> str:
         render_fragment(_template("report_tables.html.j2"), r=r, kinds=kinds, resources=resources)
     )
     return render_page(f"Load test: {r.name}", blocks, subtitle=_subtitle(r))
+
+
+def align_points(
+    series: Sequence[Sequence[tuple[float, float]]], step: float = 1.0
+) -> tuple[list[float], list[list[float | None]]]:
+    """Series sampled at their own times on one x axis: times rounded to ``step`` (collectors
+    sampled in the same second share a point); a series without a value at a time gets None,
+    which the chart spans with a line instead of leaving isolated dots."""
+    by_series = [{round(t / step) * step: v for t, v in points} for points in series]
+    times = sorted({t for values in by_series for t in values})
+    return times, [[values.get(t) for t in times] for values in by_series]
 
 
 def _subtitle(r: RunResult) -> str:

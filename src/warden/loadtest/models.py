@@ -115,9 +115,9 @@ class OpenGenerator(Generator):
 
     def connect_failed(self, kind: ErrorKind) -> None:
         if self.backlog:
-            self.backlog.popleft()
+            intended = self.backlog.popleft()
             index, _ = self.next_request()
-            self.count_error(index, kind)
+            self.count_error(index, kind, intended)
             self.sent += 1
             self.sent_total += 1
 
@@ -196,7 +196,7 @@ class ClosedGenerator(Generator):
         self.active -= 1  # the sweep opens a replacement within 100 ms
         if self.issuing:
             index, _ = self.next_request()
-            self.count_error(index, kind)
+            self.count_error(index, kind, time.perf_counter_ns())
             self.sent += 1
             self.sent_total += 1
 

@@ -68,9 +68,20 @@ class NameSecond:
 
 
 @dataclass(frozen=True, slots=True)
+class StagePart:
+    """Results of one second whose requests were scheduled in another stage than ``stage``."""
+
+    stage: int
+    names: tuple[NameSecond | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class WorkerSecond:
     """Second ``second`` (from the common start) as one worker saw it.
 
+    Results are grouped by the stage their request was scheduled in: ``names`` holds those of
+    stage ``stage``, ``other_stages`` those of any other stage (a response that arrives after
+    the boundary still counts for the stage that scheduled it).
     ``span`` is the part of the second the worker was running (1.0 except in the last one);
     ``intended`` the requests the schedule wanted started, ``sent`` those written, ``late``
     those started more than ``late_after`` behind their intended time, ``dropped`` those never
@@ -88,6 +99,12 @@ class WorkerSecond:
     in_flight: int = 0
     backlog: int = 0
     vus: int = 0
+    stage: int = 0
+    other_stages: tuple[StagePart, ...] = ()
+
+    def parts(self) -> list[tuple[int, tuple[NameSecond | None, ...]]]:
+        """Every (stage, names) group of this second."""
+        return [(self.stage, self.names), *((p.stage, p.names) for p in self.other_stages)]
 
 
 @dataclass(frozen=True, slots=True)

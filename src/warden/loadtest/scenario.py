@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from warden.config._base import ConfigModel
 from warden.config._types import Duration
@@ -155,7 +163,11 @@ class VariablesSpec(ConfigModel):
 
 class ThresholdSpec(ConfigModel):
     expr: str = Field(description="e.g. 'p95 < 200ms'")
-    abort: bool = Field(False, description="Stop the run when the window fails it.")
+    abort: bool | None = Field(
+        None,
+        description="Stop the run when the window fails it (default: yes for the stress and "
+        "breakpoint presets, no otherwise).",
+    )
 
     @field_validator("expr")
     @classmethod
@@ -170,6 +182,17 @@ def _threshold_text(v: str) -> str:
 
 
 ThresholdText = Annotated[str, AfterValidator(_threshold_text)]
+
+
+def _threshold_form(v: object) -> str:
+    return "str" if isinstance(v, str) else "ThresholdSpec"
+
+
+# A string or a mapping, told apart up front so a bad one gets one error, not one per form.
+ThresholdItem = Annotated[
+    Annotated[ThresholdSpec, Tag("ThresholdSpec")] | Annotated[ThresholdText, Tag("str")],
+    Discriminator(_threshold_form),
+]
 
 
 class Scenario(ConfigModel):
@@ -194,7 +217,7 @@ class Scenario(ConfigModel):
     headers: dict[str, str] = Field(default_factory=dict, description="Sent with every request.")
     variables: VariablesSpec | None = None
     requests: list[RequestSpec] = Field(default_factory=lambda: [RequestSpec()])
-    thresholds: list[ThresholdSpec | ThresholdText] = Field(default_factory=list)
+    thresholds: list[ThresholdItem] = Field(default_factory=list)
     databases: list[str] = Field(
         default_factory=list, description="Collectors of warden.yaml to sample during the run."
     )

@@ -17,7 +17,7 @@ from warden.loadtest.histograms import (
     new_histogram,
     summarize,
 )
-from warden.loadtest.plan import WorkerSecond
+from warden.loadtest.plan import NameSecond, WorkerSecond
 
 
 class Tally:
@@ -41,29 +41,40 @@ class Tally:
     # building
 
     @classmethod
-    def from_workers(cls, names: Sequence[str], parts: Sequence[WorkerSecond]) -> Tally:
-        """One second, merged from every worker's report of it."""
+    def from_workers(
+        cls, names: Sequence[str], parts: Sequence[WorkerSecond], stage: int | None = None
+    ) -> Tally:
+        """One second, merged from every worker's report of it; with ``stage``, only the
+        results of requests that stage scheduled (and no counters of the second)."""
         tally = cls(names)
         assert tally.name_histograms is not None
-        tally.span = max((p.span for p in parts), default=0.0)
+        if stage is None:
+            tally.span = max((p.span for p in parts), default=0.0)
         for part in parts:
-            tally.intended_count += part.intended
-            tally.sent += part.sent
-            tally.late_count += part.late
-            tally.dropped_count += part.dropped
-            for i, ns in enumerate(part.names):
-                if ns is None:
-                    continue
-                tally.ok[i] += ns.ok
-                tally.name_bytes[i] += ns.bytes_in
-                errors = tally.name_errors[i]
-                for kind, count in ns.errors.items():
-                    errors[kind] = errors.get(kind, 0) + count
-                if ns.histogram is not None:
-                    merge_into(tally.name_histograms[i], decode(ns.histogram))
+            if stage is None:
+                tally.intended_count += part.intended
+                tally.sent += part.sent
+                tally.late_count += part.late
+                tally.dropped_count += part.dropped
+            for group_stage, group in part.parts():
+                if stage is None or group_stage == stage:
+                    tally._add_names(group)
         for h in tally.name_histograms:
             merge_into(tally.histogram, h)
         return tally
+
+    def _add_names(self, group: Sequence[NameSecond | None]) -> None:
+        assert self.name_histograms is not None
+        for i, ns in enumerate(group):
+            if ns is None:
+                continue
+            self.ok[i] += ns.ok
+            self.name_bytes[i] += ns.bytes_in
+            errors = self.name_errors[i]
+            for kind, count in ns.errors.items():
+                errors[kind] = errors.get(kind, 0) + count
+            if ns.histogram is not None:
+                merge_into(self.name_histograms[i], decode(ns.histogram))
 
     def add(self, other: Tally) -> None:
         merge_into(self.histogram, other.histogram)

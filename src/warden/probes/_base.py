@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Generic, TypeVar
 
@@ -37,16 +37,29 @@ C = TypeVar("C", bound=ProbeConfig)
 
 
 class HeartbeatBook:
-    """Last ping time per heartbeat monitor, fed by the web endpoint and read by the probe."""
+    """Last ping time per heartbeat monitor, fed by the web endpoint and read by the probe.
 
-    def __init__(self) -> None:
+    With a ``reader`` (the engine passes one on a store shared by several instances), the
+    probe also asks it, so a ping received by any instance counts.
+    """
+
+    def __init__(self, reader: Callable[[str], Awaitable[float | None]] | None = None) -> None:
         self._last: dict[str, float] = {}
         self._started: dict[str, float] = {}
+        self.reader = reader
 
     def ping(self, monitor: str, at: float) -> None:
         self._last[monitor] = at
 
     def last(self, monitor: str) -> float | None:
+        return self._last.get(monitor)
+
+    async def latest(self, monitor: str) -> float | None:
+        """The last ping, asking the ``reader`` first when there is one."""
+        if self.reader is not None:
+            at = await self.reader(monitor)
+            if at is not None and at > self._last.get(monitor, float("-inf")):
+                self._last[monitor] = at
         return self._last.get(monitor)
 
     def started(self, monitor: str, at: float) -> float:

@@ -1,10 +1,11 @@
 """The ``heartbeat`` probe: a push monitor. A job pings Warden; silence past its deadline is DOWN.
 
-The web endpoint ``/ping/<monitor>`` records pings in ``deps.heartbeats`` (after checking
-``HeartbeatConfig.accepts(token)``); this probe only reads them. The next ping is due ``period``
-after the last one (before the first: after watching began) and is late once ``grace`` has passed
-too; then the result is DOWN with ``missed`` and says how late. ``period`` defaults to the
-monitor's interval, which the engine passes as ``interval=``.
+The web endpoint ``/ping/<monitor>`` records pings in ``deps.heartbeats`` and in the store
+(after checking ``HeartbeatConfig.accepts(token)``); this probe only reads them. On a store
+shared by several instances the book reads the store, so a ping to any instance counts. The
+next ping is due ``period`` after the last one (before the first: after watching began) and is
+late once ``grace`` has passed too; then the result is DOWN with ``missed`` and says how late.
+``period`` defaults to the monitor's interval, which the engine passes as ``interval=``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class HeartbeatProbe(Probe[HeartbeatConfig]):
     ) -> None:
         super().__init__(monitor, config, timeout, deps)
         self.period = config.period if config.period is not None else interval
+        # watching begins when this instance builds the probe (at start or reload), not at
+        # its first check, which may come much later when it takes the monitor over
+        deps.heartbeats.started(monitor, deps.clock.time())
 
     async def check(self) -> CheckResult:
         if self.period is None:  # only this monitor fails; the engine reports it as an error
@@ -62,13 +66,13 @@ class HeartbeatProbe(Probe[HeartbeatConfig]):
                 f"heartbeat monitor {self.monitor!r} has no period: set heartbeat.period "
                 "(the engine did not pass the monitor's interval)"
             )
-        return self._judge(self.period)
-
-    def _judge(self, period: float) -> CheckResult:
-        now = self.deps.clock.time()
         book = self.deps.heartbeats
-        started = book.started(self.monitor, now)
-        last = book.last(self.monitor)
+        last = await book.latest(self.monitor)
+        return self._judge(self.period, last)
+
+    def _judge(self, period: float, last: float | None) -> CheckResult:
+        now = self.deps.clock.time()
+        started = self.deps.heartbeats.started(self.monitor, now)
         since = last if last is not None else started
         age = max(0.0, now - since)
         late = age - period - self.config.grace

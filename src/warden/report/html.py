@@ -70,7 +70,7 @@ th { background: #f9fafb; font-weight: 600; }
     }
     var series = [{label: spec.x_label}];
     spec.series.forEach(function (s) {
-      var one = {label: s.label, stroke: s.color, width: 1.5, spanGaps: false};
+      var one = {label: s.label, stroke: s.color, width: 1.5, spanGaps: !!s.span_gaps};
       if (s.axis === "y2") { one.scale = "y2"; }
       if (s.fill) { one.fill = s.color + "22"; }
       if (s.dash) { one.dash = [6, 4]; }
@@ -105,6 +105,7 @@ class Series:
     axis: str = "y"
     fill: bool = False
     dash: bool = False
+    span_gaps: bool = False  # a line across missing values (series sampled at other times)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ class Chart:
                     "axis": s.axis,
                     "fill": s.fill,
                     "dash": s.dash,
+                    "span_gaps": s.span_gaps,
                 }
                 for i, s in enumerate(self.series)
             ],

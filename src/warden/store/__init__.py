@@ -1,20 +1,28 @@
-"""The result store: check results, metric samples, state and rollups in SQLite or PostgreSQL."""
+"""The result store: check results, metric samples, state and rollups in SQLite or PostgreSQL.
+
+Arrows point down: this package imports nothing from the features above it (a test walks its
+imports). A feature keeps its own tables by declaring them on ``warden.store.schema.metadata``
+in its own module and listing that module in ``warden.tables``; everything above the store
+opens it with ``warden.tables.open_store(url)``, which creates the store's tables and every
+feature's. ``SqlStore.open`` alone creates the tables registered so far (the store's own, and
+those of feature modules already imported).
+"""
 
 from __future__ import annotations
 
-from warden.backup import storage as _backup_storage  # noqa: F401  (backup_runs, drills)
-from warden.store.protocol import MonitorInfo, MonitorState, SeriesPoints, Store, Uptime
+from warden.store.protocol import (
+    Membership,
+    MonitorInfo,
+    MonitorState,
+    SeriesPoints,
+    Store,
+    Uptime,
+)
 from warden.store.schema import metadata
 from warden.store.sql import SqlStore
-from warden.web import users as _web_users  # noqa: F401  (its tables on ``metadata``)
-
-
-def open_store(url: str) -> SqlStore:
-    """Open the store at ``url`` (``sqlite:///warden.db`` or ``postgresql://...``)."""
-    return SqlStore.open(url)
-
 
 __all__ = [
+    "Membership",
     "MonitorInfo",
     "MonitorState",
     "SeriesPoints",
@@ -22,5 +30,4 @@ __all__ = [
     "Store",
     "Uptime",
     "metadata",
-    "open_store",
 ]

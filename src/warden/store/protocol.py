@@ -7,7 +7,7 @@ thread so the event loop never waits on disk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -69,6 +69,16 @@ class SeriesPoints:
     points: list[tuple[float, float]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """What one instance's renewal saw: the store's time, the live instances (sorted ids) and
+    the work keys this instance holds."""
+
+    now: float
+    live: tuple[str, ...]
+    held: frozenset[str]
+
+
 class Store(Protocol):
     def sync_monitors(self, monitors: Sequence[MonitorInfo]) -> None:
         """Register monitors (new ones get ids; known ones get updated type/group/target)."""
@@ -119,6 +129,27 @@ class Store(Protocol):
     def record_heartbeat(self, monitor: str, at: float) -> None: ...
 
     def heartbeats(self) -> dict[str, float]: ...
+
+    def last_ping(self, monitor: str) -> float | None:
+        """When ``monitor`` was last pinged, through any instance using this store."""
+
+    # Several instances on one store (see engine/sharing.py); times are the store's clock.
+
+    @property
+    def shared(self) -> bool:
+        """Whether other instances may use this store at the same time."""
+
+    def renew_instance(self, instance: str, host: str, pid: int, lease: float) -> Membership:
+        """Mark ``instance`` alive for ``lease`` seconds and extend the leases it holds."""
+
+    def claim_work(self, instance: str, keys: Collection[str], lease: float) -> frozenset[str]:
+        """Take those ``keys`` that are free or expired; returns every key ``instance`` holds."""
+
+    def release_work(self, instance: str, keys: Collection[str] | None = None) -> None:
+        """Give up ``keys`` (every one of ``instance``'s when None)."""
+
+    def leave(self, instance: str) -> None:
+        """Remove ``instance`` and its leases (a clean stop)."""
 
     def rollup(self, now: float) -> int:
         """Fold finished minutes and hours into rollups; returns rows written."""

@@ -1,8 +1,9 @@
 """The store's tables (SQLAlchemy Core), shared by SQLite and PostgreSQL.
 
-Other areas (alerting, backups, load tests, ...) add their tables to the same ``metadata`` in
-their own modules; ``SqlStore.open`` creates whatever is missing. Times are float seconds since
-the epoch (UTC); latencies and phases are float seconds.
+Only the store's own tables live here. A feature (alerting, backups, users, ...) declares its
+tables on this ``metadata`` in its own module, and ``warden.tables`` imports those modules, so
+``warden.tables.open_store`` creates every table while this package knows no feature. Times are
+float seconds since the epoch (UTC); latencies and phases are float seconds.
 """
 
 from __future__ import annotations
@@ -135,5 +136,25 @@ heartbeats = Table(
     Column("last_ping", Float(53), nullable=False),
 )
 
-# Tables of other areas, one import each (they add themselves to ``metadata``).
-import warden.alerting.tables  # noqa: E402, F401
+# Several ``warden up`` on one PostgreSQL store share the work (see engine/sharing.py): each
+# instance renews its row, and runs a unit of work ("monitor:<name>", "job:<name>", ...) only
+# while it holds that key's lease. Times here are the database's clock.
+instances = Table(
+    "warden_instances",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("host", String(200), nullable=False, default=""),
+    Column("pid", Integer, nullable=False, default=0),
+    Column("started", Float(53), nullable=False),
+    Column("last_seen", Float(53), nullable=False),
+    Column("lease", Float, nullable=False),
+)
+
+work_leases = Table(
+    "work_leases",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("instance", String(100), nullable=False),
+    Column("expires", Float(53), nullable=False),
+    Index("ix_work_leases_instance", "instance"),
+)

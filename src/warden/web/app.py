@@ -21,8 +21,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -39,13 +40,17 @@ from warden.web.badges import badge_routes
 from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
+from warden.web.live import LiveFeed, live_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
+from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
+from warden.web.security import SecurityHeaders, security_headers
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
 from warden.web.users import Role, UserBook
+from warden.web.users_api import user_routes
 
 if TYPE_CHECKING:
     from warden.engine.app import App
@@ -78,6 +83,11 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         last=last,
     )
 
+    feed = LiveFeed(app.bus, app.clock.time)
+
+    async def favicon(_: Request) -> Response:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok\n")
 
@@ -109,7 +119,9 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
                 given = auth[7:].strip()
             if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
                 return error(403, "missing or wrong token")
-        await app.heartbeat(name)
+        if not await app.heartbeat(name) and app.share.shared:
+            # the instance that runs this monitor would not see it: the sender should retry
+            return error(503, "the ping could not be stored; try again", {"Retry-After": "5"})
         return JSONResponse({"ok": True, "monitor": name})
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -121,7 +133,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
         return error(exc.status_code, exc.detail, exc.headers)
 
     async def server_error(_: Request, __: Exception) -> Response:
-        return error(500, "internal error; see Warden's log")
+        return error(500, "internal error; see Warden's log", security_headers())
 
     alerts = AlertRepository(engine)
     collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]
@@ -141,7 +153,11 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/ping/{monitor}", ping, methods=["GET", "POST", "HEAD"]),
             Route("/metrics", metrics),
+            Route("/favicon.ico", favicon),
+            *live_routes(web, feed),
             *api_routes(web),
+            *managed_routes(web),
+            *user_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
             *incident_routes(web),
@@ -155,6 +171,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
+        middleware=[Middleware(SecurityHeaders)],
     )
     asgi.state.setup_link = setup
     return asgi

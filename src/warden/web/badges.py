@@ -2,6 +2,9 @@
 
 Flat two-part badges in the usual shields style, drawn as plain SVG text (no charts here).
 They are public unless ``web.public_badges`` is false, and show nothing but state or ratio.
+Public badges exist only for monitors published on a status page: any other name, existing or
+not, gets the same 404, so a badge URL cannot probe which monitors there are. With
+``public_badges: false`` a logged-in user or token gets a badge for every monitor.
 """
 
 from __future__ import annotations
@@ -60,10 +63,17 @@ def badge_routes(web: Web) -> list[BaseRoute]:
             headers={"Cache-Control": "max-age=60, must-revalidate"},
         )
 
+    public = web.app.config.web.public_badges
+
     def monitor_name(request: Request) -> str:
         name = str(request.path_params["name"])
-        if not any(m.name == name for m in web.app.config.monitors):
-            raise HTTPException(404, f"no monitor named {name!r}")
+        cfg = web.app.config
+        if public:
+            known = any(name in c.monitors for p in cfg.status_pages for c in p.components)
+        else:
+            known = any(m.name == name for m in cfg.monitors)
+        if not known:  # one answer for unknown and unpublished names
+            raise HTTPException(404, "no such badge")
         return name
 
     async def status(request: Request) -> Response:
@@ -85,7 +95,7 @@ def badge_routes(web: Web) -> list[BaseRoute]:
         return svg(badge_svg(label, text, uptime_color(ratio)))
 
     handlers: list[Endpoint] = [status, uptime]
-    if not web.app.config.web.public_badges:
+    if not public:
         handlers = [web.auth.guard(Role.VIEWER)(h) for h in handlers]
     return [
         Route("/badge/{name}/status.svg", handlers[0]),

@@ -2,13 +2,17 @@
 
 A custom Collector reads the state at scrape time: per monitor up, status, state age,
 last latency and its phases, certificate days left and other probe numbers; Warden's own
-check counters, scheduler lag and store size. ``SloCollector`` adds each SLO's objective, SLI,
-error budget left and burn rates. Each web app builds its own registry.
+check counters, scheduler lag and store size. ``SampleCollector`` exports the newest value of
+every host, service and backup sample series as ``warden_<series>``. ``SloCollector`` adds
+each SLO's objective, SLI, error budget left and burn rates. Each web app builds its own
+registry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json as json_module
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -16,16 +20,38 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from warden.alerting.prometheus_rules import sample_label_name, sample_metric_name
 from warden.alerting.slo import BURN_WINDOWS
+from warden.store import schema
 from warden.web.context import LastResults, Web
 
 if TYPE_CHECKING:
     from warden.engine.app import App
 
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+log = logging.getLogger(__name__)
+# families of Warden's own state: a sample series never takes one of these names
+OWN_FAMILIES = frozenset(
+    {
+        "warden_monitors",
+        "warden_running",
+        "warden_start_time_seconds",
+        "warden_store_size_bytes",
+        "warden_checks_total",
+        "warden_results_stored_total",
+        "warden_store_errors_total",
+        "warden_dropped_total",
+        "warden_checks",
+        "warden_results_stored",
+        "warden_store_errors",
+        "warden_dropped",
+    }
+)
+OWN_PREFIXES = ("warden_monitor_", "warden_scheduler_", "warden_slo_", "warden_alert")
 _METRIC_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -181,12 +207,95 @@ class SloCollector:
         yield from (objective, sli, budget, burn)
 
 
+class SampleCollector:
+    """The newest value of every sample series (host and service collectors, backup jobs)
+    written to the store in the last ``horizon`` seconds, as ``warden_<series>`` with the
+    sample's labels and time: a gauge, or a counter when the name ends in ``_total``.
+
+    Read from the store rather than from this process's collectors, so an instance that does
+    not run a collector itself (several instances on one store) exports it too. A series
+    whose name would clash with one of Warden's own families is left out."""
+
+    def __init__(self, engine: Engine, horizon: Callable[[], float], now: Callable[[], float]):
+        self.engine = engine
+        self.horizon = horizon
+        self.now = now
+
+    def latest(self) -> list[tuple[str, dict[str, str], float, float]]:
+        """(series, labels, value, time) of each series' newest sample in the horizon."""
+        t, series = schema.samples, schema.series
+        since = self.now() - self.horizon()
+        newest = (
+            select(t.c.series_id, func.max(t.c.ts).label("ts"))
+            .where(t.c.ts >= since)
+            .group_by(t.c.series_id)
+            .subquery()
+        )
+        query = (
+            select(series.c.name, series.c.labels, t.c.value, t.c.ts)
+            .join(newest, (t.c.series_id == newest.c.series_id) & (t.c.ts == newest.c.ts))
+            .join(series, series.c.id == t.c.series_id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        found = {(r.name, r.labels): (r.value, r.ts) for r in rows}  # one per series
+        return [
+            (name, json_module.loads(labels), value, ts)
+            for (name, labels), (value, ts) in sorted(found.items())
+        ]
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            latest = self.latest()
+        except Exception:  # an unreachable store: no samples this time (warden_* still are)
+            log.warning("/metrics: samples not read from the store", exc_info=True)
+            return
+        families: dict[str, Metric] = {}
+        for series, labels, value, ts in latest:
+            name = sample_metric_name(series)
+            if name in OWN_FAMILIES or name.startswith(OWN_PREFIXES):
+                continue
+            counter = name.endswith("_total")
+            family_name = name.removesuffix("_total") if counter else name
+            family = families.get(family_name)
+            if family is None:
+                family = Metric(
+                    family_name, f"Warden sample {series}.", "counter" if counter else "gauge"
+                )
+                families[family_name] = family
+            elif family.type != ("counter" if counter else "gauge"):
+                continue  # x and x_total side by side: the first one seen stays
+            family.add_sample(name, _renamed(labels), value, ts)
+        yield from families.values()
+
+
+def _renamed(labels: dict[str, str]) -> dict[str, str]:
+    """Labels with valid names; a name taken already gets ``exported_`` in front."""
+    out: dict[str, str] = {}
+    for key, value in sorted(labels.items()):
+        name = sample_label_name(key)
+        while name in out:
+            name = "exported_" + name
+        out[name] = value
+    return out
+
+
+def sample_horizon(app: App) -> float:
+    """How old a sample may be and still be exported: three rounds of the slowest collector
+    (backup figures are written every minute), at least 5 minutes."""
+    intervals = [c.interval for c in app.config.collectors]
+    return max([300.0, *(3 * i for i in intervals)])
+
+
 def metrics_endpoint(
     app: App, last: LastResults, extra: Sequence[Collector] = ()
 ) -> Callable[[Request], Awaitable[Response]]:
     """The /metrics handler over a registry of its own (plus ``extra`` collectors)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(WardenCollector(app, last, StoreSize(app.store.size_bytes)))
+    engine = getattr(app.store, "engine", None)
+    if isinstance(engine, Engine):
+        registry.register(SampleCollector(engine, lambda: sample_horizon(app), app.clock.time))
     for collector in extra:
         registry.register(collector)
 

@@ -6,6 +6,7 @@ poll the API for live updates; forms and fetches carry the session's CSRF token.
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
@@ -13,6 +14,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from warden.alerting.model import AlertState
+from warden.alerting.storage import AlertRepository
+from warden.alerting.views import alert_json
+from warden.incidents.model import OPEN_STATUSES
+from warden.incidents.storage import IncidentRepository
+from warden.incidents.views import incident_json
 from warden.web import views
 from warden.web.context import Web, param
 from warden.web.paging import pager
@@ -37,9 +44,24 @@ def render_page(
     return web.templates.TemplateResponse(
         request,
         name,
-        {"who": who, "can_operate": who is not None and who.role >= Role.OPERATOR, **context},
+        {
+            "who": who,
+            "can_operate": who is not None and who.role >= Role.OPERATOR,
+            "csp_nonce": getattr(request.state, "csp_nonce", ""),
+            **context,
+        },
         status_code=status,
     )
+
+
+def problems(web: Web) -> dict[str, list[dict[str, object]]]:
+    """Firing alerts and open incidents, the overview's "what is wrong" (blocking)."""
+    firing = AlertRepository(web.engine).alerts([AlertState.FIRING])
+    incidents = IncidentRepository(web.engine).list_incidents(list(OPEN_STATUSES), 20)
+    return {
+        "alerts": [alert_json(a) for a in sorted(firing, key=lambda a: -(a.starts_at or 0))],
+        "incidents": [incident_json(i) for i in incidents],
+    }
 
 
 def page_routes(web: Web) -> list[BaseRoute]:
@@ -60,7 +82,9 @@ def page_routes(web: Web) -> list[BaseRoute]:
         except HTTPException as exc:
             if exc.status_code != 429:
                 raise
-            return render(request, "login.html", 429, next=target, error=exc.detail)
+            limited = render(request, "login.html", 429, next=target, error=exc.detail)
+            limited.headers.update(exc.headers or {})  # Retry-After, as the API sends it
+            return limited
         if found is None:
             return render(request, "login.html", 401, next=target, error="wrong user or password")
         response = RedirectResponse(target, status_code=303)
@@ -86,6 +110,7 @@ def page_routes(web: Web) -> list[BaseRoute]:
         return render(
             request,
             "overview.html",
+            problems=await asyncio.to_thread(problems, web),
             summary=views.summary(web),
             data=data,
             filters=filters,

@@ -43,5 +43,7 @@ def bind(listen: str) -> socket.socket:
 
 
 def make_server(asgi: ASGIApp) -> EmbeddedServer:
-    config = uvicorn.Config(asgi, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        asgi, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=3
+    )
     return EmbeddedServer(config)

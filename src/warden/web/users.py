@@ -3,8 +3,8 @@
 Passwords are hashed with argon2id. Session and API tokens are random; only their SHA-256
 hashes are stored, so a copy of the database does not let anyone in. Roles are ordered:
 viewer (read) < operator (run checks, write operations) < admin (users and tokens).
-The tables live on the store's ``metadata``; ``warden.store`` imports this module so that
-``SqlStore.open`` creates them.
+The tables live on the store's ``metadata``; ``warden.tables`` lists this module so that
+``warden.tables.open_store`` creates them.
 """
 
 from __future__ import annotations
@@ -92,6 +92,10 @@ class UserError(WardenError):
     """A user-management request cannot be done (unknown user, name taken, weak password)."""
 
 
+class LastAdminError(UserError):
+    """The change would leave no admin."""
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     id: int
@@ -167,12 +171,35 @@ class UserBook:
             )
             conn.execute(delete(sessions_table).where(sessions_table.c.user_id == user.id))
 
-    def set_role(self, name: str, role: Role) -> None:
+    def set_role(self, name: str, role: Role) -> User:
+        """Change a user's role (sessions and tokens follow at once); the last admin stays."""
         with self.engine.begin() as conn:
             user = self._user(conn, name)
+            if user.role is Role.ADMIN and role is not Role.ADMIN:
+                self._keep_an_admin(conn, user, "demote")
             conn.execute(
                 update(users_table).where(users_table.c.id == user.id).values(role=role.label)
             )
+        return User(user.id, user.name, role)
+
+    def delete_user(self, name: str) -> User:
+        """Remove a user with their sessions and tokens; the last admin cannot be removed."""
+        with self.engine.begin() as conn:
+            user = self._user(conn, name)
+            if user.role is Role.ADMIN:
+                self._keep_an_admin(conn, user, "delete")
+            conn.execute(delete(sessions_table).where(sessions_table.c.user_id == user.id))
+            conn.execute(delete(tokens_table).where(tokens_table.c.user_id == user.id))
+            conn.execute(delete(users_table).where(users_table.c.id == user.id))
+        return user
+
+    @staticmethod
+    def _keep_an_admin(conn: Connection, user: User, verb: str) -> None:
+        admins = conn.execute(
+            select(users_table.c.id).where(users_table.c.role == Role.ADMIN.label).with_for_update()
+        ).all()
+        if len(admins) <= 1:
+            raise LastAdminError(f"cannot {verb} {user.name!r}: it is the last admin")
 
     def users(self) -> list[User]:
         with self.engine.connect() as conn:
@@ -298,3 +325,8 @@ class UserBook:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def user_json(user: User) -> dict[str, str]:
+    """The JSON of one user (CLI ``--json`` and API answers)."""
+    return {"name": user.name, "role": user.role.label}

@@ -18,6 +18,7 @@ from warden.results import Status
 from warden.store import queries
 from warden.store.protocol import MonitorState
 from warden.web.context import Web, bad
+from warden.web.recent_checks import last_checks
 
 DAY = 86400.0
 HOUR = 3600.0
@@ -81,6 +82,7 @@ def monitor_base(m: MonitorBase, state: MonitorState | None) -> dict[str, Any]:
         "target": redact_url(target) if target else "",
         "interval": m.interval,
         "enabled": m.enabled,
+        "source": m.source,
         "state": state_name(state),
         "since": state.since if state else None,
         "last_check": state.last_ts if state else None,
@@ -245,11 +247,18 @@ async def overview(
     rows = [monitor_base(m, st) for m, st in page]
     ids = await web.monitor_ids([m.name for m, _ in page])
     recent = await asyncio.to_thread(load_recent, web, list(ids.values()), sparkline)
+    bars = await asyncio.to_thread(last_checks, web.engine, ids.values())
     for row in rows:
         mid = ids.get(row["name"])
         row["uptime"] = ratios_of(web, recent, mid) if mid is not None else dict.fromkeys(WINDOWS)
+        checks = bars.get(mid, []) if mid is not None else []
+        row["checks"] = [{"time": ts, "state": st, "latency": lat} for ts, st, lat in checks]
         if sparkline:
-            row["sparkline"] = sparkline_of(web, recent, mid) if mid is not None else []
+            spark = sparkline_of(web, recent, mid) if mid is not None else []
+            if len(spark) < 2:  # a young store has no whole hours yet: use the raw results
+                since = web.now() - DAY
+                spark = [[ts, lat] for ts, _, lat in checks if ts >= since]
+            row["sparkline"] = spark
     groups = sorted({m.group for m in web.app.config.monitors})
     return {
         "total": len(chosen),

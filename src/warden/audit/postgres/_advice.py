@@ -1,21 +1,25 @@
-"""Index advice for the PostgreSQL checks: which columns the queries on a table filter by.
+"""Index advice for the PostgreSQL checks: an index per query shape on a table.
 
-Reads normalised statements (pg_stat_statements) that name the table and counts the columns
-compared in them (``col = $1`` counts for equality, ``col > $1`` for range), weighted by the
-statements' total time. A heuristic, said as such in the findings: confirm with EXPLAIN.
+Reads normalised statements (pg_stat_statements) that name the table and, for each, the columns
+its WHERE clause compares: equality (``col = $1``, ``IN``, ``IS``) and range (``<``, ``>``,
+``<=``, ``>=``, ``BETWEEN``). Each statement suggests equality columns in the order written,
+then at most one range column: a B-tree index that statement can use. Statements that suggest
+the same columns are one shape; a shape whose columns lead another's is served by that one.
+Columns of unrelated statements are never mixed. A heuristic, said as such in the findings:
+confirm with EXPLAIN.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from warden.audit.postgres._facts import Statement, TableStat
 
 _SIMPLE_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _EQ_OPS = r"=|\bIN\b|\bIS\b"
-_RANGE_OPS = r"<=|>=|<>|!=|<|>|\bBETWEEN\b|\bLIKE\b|\bILIKE\b"
+_RANGE_OPS = r"<=|>=|<(?!>)|>|\bBETWEEN\b"
+MAX_SUGGESTIONS = 3
 
 
 def ident(name: str) -> str:
@@ -47,29 +51,40 @@ def _mentions(table: TableStat) -> re.Pattern[str]:
     )
 
 
-def advise_index(table: TableStat, statements: list[Statement] | None) -> IndexAdvice | None:
-    """Columns worth indexing on ``table`` according to the statements, or None if unknown."""
+def _shape(table: TableStat, query: str) -> tuple[str, ...]:
+    """The index columns one statement can use: its equality columns, then one range column."""
+    where = re.split(r"\bWHERE\b", query, maxsplit=1, flags=re.IGNORECASE)
+    text = where[1] if len(where) == 2 else query
+    eq: list[tuple[int, str]] = []
+    rng: list[tuple[int, str]] = []
+    for col in table.columns:
+        base = rf'(?<![\w$])(?:\w+\.)?"?{re.escape(col)}"?\s*'
+        if found := re.search(base + rf"(?:{_EQ_OPS})", text, re.IGNORECASE):
+            eq.append((found.start(), col))
+        elif found := re.search(base + rf"(?:{_RANGE_OPS})", text, re.IGNORECASE):
+            rng.append((found.start(), col))
+    columns = [c for _, c in sorted(eq)]
+    columns += [c for _, c in sorted(rng)[:1]]
+    return tuple(columns)
+
+
+def advise_indexes(table: TableStat, statements: list[Statement] | None) -> list[IndexAdvice]:
+    """One index per query shape on ``table``, the costliest first (empty if none is known)."""
     if not statements or not table.columns:
-        return None
+        return []
     mention = _mentions(table)
-    relevant = [s for s in statements if mention.search(s.query)]
-    if not relevant:
-        return None
-    eq: Counter[str] = Counter()
-    rng: Counter[str] = Counter()
-    for st in relevant:
-        where = re.split(r"\bWHERE\b", st.query, maxsplit=1, flags=re.IGNORECASE)
-        text = where[1] if len(where) == 2 else st.query
-        for col in table.columns:
-            c = re.escape(col)
-            base = rf'(?<![\w$])(?:\w+\.)?"?{c}"?\s*'
-            if re.search(base + rf"(?:{_EQ_OPS})", text, re.IGNORECASE):
-                eq[col] += max(1, int(st.total_ms))
-            elif re.search(base + rf"(?:{_RANGE_OPS})", text, re.IGNORECASE):
-                rng[col] += max(1, int(st.total_ms))
-    columns = [c for c, _ in eq.most_common(2)]
-    columns += [c for c, _ in rng.most_common(1) if c not in columns]
-    if not columns:
-        return None
-    top = sorted(relevant, key=lambda s: s.total_ms, reverse=True)[:3]
-    return IndexAdvice(tuple(columns), tuple(top))
+    shapes: dict[tuple[str, ...], list[Statement]] = {}
+    for st in statements:
+        if mention.search(st.query) and (columns := _shape(table, st.query)):
+            shapes.setdefault(columns, []).append(st)
+    # a shape whose columns lead a longer shape's is served by the longer index
+    for columns in sorted(shapes, key=len):
+        longer = [o for o in shapes if len(o) > len(columns) and o[: len(columns)] == columns]
+        if longer:
+            target = max(longer, key=lambda o: sum(s.total_ms for s in shapes[o]))
+            shapes[target] += shapes.pop(columns)
+    ranked = sorted(shapes.items(), key=lambda kv: -sum(s.total_ms for s in kv[1]))
+    return [
+        IndexAdvice(columns, tuple(sorted(sts, key=lambda s: s.total_ms, reverse=True)[:3]))
+        for columns, sts in ranked[:MAX_SUGGESTIONS]
+    ]

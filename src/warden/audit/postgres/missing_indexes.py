@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from warden.audit._base import Check, Finding, Severity
-from warden.audit.postgres._advice import advise_index, qualified
+from warden.audit.postgres._advice import advise_indexes, qualified
 from warden.audit.postgres._facts import PostgresFacts, register
 
 
@@ -32,12 +32,15 @@ class MissingIndexes(Check[PostgresFacts]):
             if share >= self.limit("max_index_share") or rows_per_scan < self.limit("min_rows"):
                 continue
             high = t.seq_scan >= self.limit("high_seq_scans") and rows >= self.limit("high_rows")
-            advice = advise_index(t, facts.pgss.statements)
+            advice = advise_indexes(t, facts.pgss.statements)
             if advice:
-                fix = (
-                    f"{advice.create_statement(t)} (columns compared in its queries; confirm "
-                    "with EXPLAIN). Queries: "
-                    + " | ".join(s.query[:160] for s in advice.statements)
+                fix = " ".join(
+                    f"{a.create_statement(t)} for: "
+                    + " | ".join(s.query[:160] for s in a.statements)
+                    for a in advice
+                ) + (
+                    " (one index per query shape: equality columns first, then one range "
+                    "column; confirm with EXPLAIN)"
                 )
             elif facts.pgss.statements is None:
                 fix = (

@@ -2,6 +2,10 @@
 
 ``--single-transaction`` gives a consistent snapshot of InnoDB tables without locking writers.
 Each database is dumped without ``CREATE DATABASE`` so it can be restored under another name.
+A restore that fails removes what it created, leaving each target as it was (absent or empty),
+so a retry needs no ``--force``. Replacing a database that holds data (``--force``) first
+restores the whole backup into a staging database to prove it restores, and only then drops
+the target (MySQL cannot rename a database, and moving tables breaks on triggers and views).
 The password goes to the tools in a 0600 option file, never on the command line.
 """
 
@@ -180,13 +184,44 @@ class MySQLSource(Source[MySQLSourceConfig]):
     ) -> str:
         dbs = [n.removesuffix(_SUFFIX) for n in names]
         dests = {db: self.target_server(target, db, len(dbs)) for db in dbs}
-        for server, name in dests.values():
-            prepare_database(server, name, force)
-        client = find_tool("mariadb", "mysql")
+        states = {db: target_state(server, name) for db, (server, name) in dests.items()}
         for db, (server, name) in dests.items():
-            with open_object(db + _SUFFIX) as stream, server.defaults() as opt:
-                feed_tool([client, opt, f"--database={name}"], stream)
+            if states[db] == "data" and not force:
+                raise TargetNotEmptyError(
+                    f"database {name!r} on {server.describe(name)} is not empty; use --force "
+                    "to drop and recreate it"
+                )
+        if "data" in states.values():  # prove the backup restores before dropping anything
+            token = secrets.token_hex(4)
+            for db, (server, _name) in dests.items():
+                stage = f"warden_restore_{token}_{db}"[:64]
+                try:
+                    self._restore_one(open_object, db, server, stage, "absent")
+                finally:
+                    server.query(f"DROP DATABASE IF EXISTS {quote_ident(stage)}")
+        for db, (server, name) in dests.items():
+            self._restore_one(open_object, db, server, name, states[db])
         return ", ".join(server.describe(name) for server, name in dests.values())
+
+    @staticmethod
+    def _restore_one(
+        open_object: ObjectOpener, db: str, server: _Server, name: str, state: str
+    ) -> None:
+        """Restore ``db`` into ``name``; on failure leave ``name`` absent or empty as it was."""
+        if state == "data":
+            server.query(f"DROP DATABASE {quote_ident(name)}")
+        server.query(
+            f"CREATE DATABASE IF NOT EXISTS {quote_ident(name)} "
+            "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+        )
+        try:
+            with open_object(db + _SUFFIX) as stream, server.defaults() as opt:
+                feed_tool([find_tool("mariadb", "mysql"), opt, f"--database={name}"], stream)
+        except BaseException:
+            server.query(f"DROP DATABASE IF EXISTS {quote_ident(name)}")
+            if state == "empty":
+                server.query(f"CREATE DATABASE {quote_ident(name)}")
+            raise
 
     def scratch(self, spec: str | None, names: Sequence[str], label: str) -> Scratch:
         server = self.server
@@ -207,23 +242,18 @@ class MySQLSource(Source[MySQLSourceConfig]):
         return f"SELECT COUNT(*) FROM {ident}"  # noqa: S608 - identifiers are quoted
 
 
-def prepare_database(server: _Server, name: str, force: bool) -> None:
-    """Make ``name`` an empty database: create it, or refuse/drop a non-empty existing one."""
+def target_state(server: _Server, name: str) -> Literal["absent", "empty", "data"]:
+    """Whether database ``name`` is absent, empty, or holds tables."""
     literal = "'" + name.replace("\\", "\\\\").replace("'", "''") + "'"
+    found = server.query(
+        f"SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = {literal}"  # noqa: S608
+    )
+    if found.strip() in {"", "0"}:
+        return "absent"
     tables = server.query(
         f"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {literal}"  # noqa: S608
     )
-    if tables.strip() not in {"", "0"}:
-        if not force:
-            raise TargetNotEmptyError(
-                f"database {name!r} on {server.describe(name)} is not empty; use --force to "
-                "drop and recreate it"
-            )
-        server.query(f"DROP DATABASE {quote_ident(name)}")
-    server.query(
-        f"CREATE DATABASE IF NOT EXISTS {quote_ident(name)} "
-        "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-    )
+    return "empty" if tables.strip() in {"", "0"} else "data"
 
 
 class _MySQLScratch(Scratch):

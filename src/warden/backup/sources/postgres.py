@@ -1,9 +1,11 @@
 """PostgreSQL: ``pg_dump -Fc`` per database (and ``pg_dumpall --globals-only`` if asked).
 
 The dump is taken without pg_dump's own compression (``-Z0``): Warden compresses the stream with
-zstd. Restores create the target database from ``template0`` and run ``pg_restore
---exit-on-error`` reading the stream on stdin; a target with any user relation is refused
-unless ``--force``, which drops and recreates it. The password travels in ``PGPASSWORD``.
+zstd. A restore runs ``pg_restore --exit-on-error`` (reading the stream on stdin) into a staging
+database created from ``template0`` beside each target; only when every database restored does
+it drop the old target and rename the staging database into its place, so a failed restore
+leaves every target as it was (and a retry needs no ``--force``). A target with any user
+relation is refused unless ``--force``. The password travels in ``PGPASSWORD``.
 """
 
 from __future__ import annotations
@@ -189,11 +191,23 @@ class PostgresSource(Source[PostgresSourceConfig]):
         dbs = [n.removesuffix(_DUMP_SUFFIX) for n in names if n.endswith(_DUMP_SUFFIX)]
         dests = {db: self.target_conn(target, db, len(dbs)) for db in dbs}
         for dest in dests.values():
-            prepare_database(dest, force)
-        for db, dest in dests.items():
-            argv = [find_tool("pg_restore"), "--exit-on-error", "-w", *self.config.restore_args]
-            with open_object(db + _DUMP_SUFFIX) as stream:
-                feed_tool([*argv, "-d", dest.conninfo()], stream, dest.env())
+            check_target(dest, force)
+        token = secrets.token_hex(4)
+        staging = {
+            db: dest.with_db(f"warden_restore_{token}_{i}")
+            for i, (db, dest) in enumerate(dests.items())
+        }
+        try:
+            for db, stage in staging.items():
+                _create(stage)
+                argv = [find_tool("pg_restore"), "--exit-on-error", "-w", *self.config.restore_args]
+                with open_object(db + _DUMP_SUFFIX) as stream:
+                    feed_tool([*argv, "-d", stage.conninfo()], stream, stage.env())
+            for db, dest in dests.items():
+                swap_into_place(staging[db], dest)
+        finally:
+            for stage in staging.values():
+                drop_database(stage)  # what a failed attempt created goes; a swapped one is gone
         where = ", ".join(d.describe() for d in dests.values())
         if GLOBALS in names:
             where += f" ({GLOBALS} not applied: extract it with --raw)"
@@ -239,28 +253,52 @@ def _admin(dest: _Conn) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
         yield c
 
 
-def prepare_database(dest: _Conn, force: bool) -> None:
-    """Make ``dest`` an empty database: create it, or refuse/drop a non-empty existing one."""
-    name = dest.dbname
+def check_target(dest: _Conn, force: bool) -> None:
+    """Refuse a target database holding user relations unless ``force``; change nothing."""
     with _admin(dest) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists:
-            with dest.connect() as c:
-                row = c.execute(_USER_RELATIONS.encode()).fetchone()
-            if not row or row[0] == 0:
-                return
-            if not force:
-                raise TargetNotEmptyError(
-                    f"database {name!r} on {dest.describe()} is not empty; use --force to "
-                    "drop and recreate it"
-                )
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (dest.dbname,)
+        ).fetchone()
+    if not exists or force:
+        return
+    with dest.connect() as c:
+        row = c.execute(_USER_RELATIONS.encode()).fetchone()
+    if row and row[0]:
+        raise TargetNotEmptyError(
+            f"database {dest.dbname!r} on {dest.describe()} is not empty; use --force to replace it"
+        )
+
+
+def _create(dest: _Conn) -> None:
+    with _admin(dest) as admin:
         try:
             admin.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(dest.dbname))
             )
         except psycopg.Error as exc:
-            raise BackupError(f"cannot create database {name!r}: {_first_line(exc)}") from exc
+            raise BackupError(
+                f"cannot create database {dest.dbname!r}: {_first_line(exc)}"
+            ) from exc
+
+
+def swap_into_place(stage: _Conn, dest: _Conn) -> None:
+    """Replace ``dest`` (if any) by the restored ``stage`` database."""
+    with _admin(dest) as admin:
+        try:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(dest.dbname)
+                )
+            )
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(stage.dbname), sql.Identifier(dest.dbname)
+                )
+            )
+        except psycopg.Error as exc:
+            raise BackupError(
+                f"cannot move the restored database into {dest.dbname!r}: {_first_line(exc)}"
+            ) from exc
 
 
 def drop_database(dest: _Conn) -> None:

@@ -33,6 +33,7 @@
 
   function list(windows) {
     var body = document.querySelector("#slos tbody");
+    document.querySelectorAll("#slos [data-width]").forEach(function (s) { s.style.width = s.dataset.width + "%"; });
     function row(s) {
       var tr = W.el("tr", { "data-slo": s.name });
       var name = W.el("td");

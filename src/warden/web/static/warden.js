@@ -1,4 +1,5 @@
-/* Warden dashboard: live updates by polling /api/v1, charts drawn by uPlot. */
+/* Warden dashboard: live updates over Server-Sent Events (/api/v1/events; other pages poll
+   /api/v1), charts drawn by uPlot. */
 (function () {
   "use strict";
   var POLL_MS = 5000;
@@ -30,12 +31,46 @@
       return points.map(function (p) { return p[i + 1]; });
     }));
   }
+  function xRange(xs) {
+    var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs);
+    return hi - lo < 60 ? [lo - 1800, hi + 1800] : [lo, hi];  // one point: an hour around it
+  }
   function chart(target, data, series, opts) {
     target.textContent = "";
-    if (!data[0].length) { target.appendChild(el("p", { "class": "small" }, "no data in this range")); return null; }
+    if (!data[0].length) { target.appendChild(el("p", { "class": "small empty" }, "No data in this range.")); return null; }
     var width = Math.max(300, target.clientWidth - 10);
-    var options = Object.assign({ width: width, height: 220, series: [{}].concat(series) }, opts || {});
+    var few = data[0].length < 3;
+    var options = Object.assign({ width: width, height: 220, series: [{}].concat(series.map(function (s) {
+      return few ? Object.assign({ points: { show: true, size: 6 } }, s) : s;
+    })) }, opts || {});
+    if (!options.axes) {  // room for long tick labels (boot times, byte counts)
+      options.axes = [{}, { size: function (u, values) {
+        var longest = (values || []).reduce(function (n, v) { return Math.max(n, String(v).length); }, 0);
+        return Math.max(50, longest * 7 + 16);
+      } }];
+    }
+    var range = xRange(data[0]);
+    options.scales = Object.assign({}, options.scales || {}, { x: { time: true, range: function () { return range; } } });
     return new uPlot(options, data, target);
+  }
+  function seriesLabel(labels) {  // {"collector":"host","cpu":"total"} -> "host · cpu total"
+    var keys = Object.keys(labels || {}).filter(function (k) { return k !== "collector"; }).sort();
+    var parts = labels && labels.collector ? [labels.collector] : [];
+    keys.forEach(function (k) { parts.push(k + " " + labels[k]); });
+    return parts.length ? parts.join(" \u00b7 ") : "(no labels)";
+  }
+  function emptyRow(body, text) {  // an empty table says so
+    var cols = body.parentNode.querySelectorAll("thead th").length || 1;
+    var tr = el("tr", { "class": "empty-row" }), td = el("td", { colspan: cols, "class": "empty small" }, text);
+    tr.appendChild(td); body.appendChild(tr);
+  }
+  function beats(target, checks) {
+    target.textContent = "";
+    var bar = el("span", { "class": "beats", role: "img", "aria-label": "last " + checks.length + " checks" });
+    checks.forEach(function (c) {
+      bar.appendChild(el("i", { "class": "beat state-" + c.state, title: utc(c.time) + ": " + c.state + ", " + ms(c.latency) }));
+    });
+    target.appendChild(bar);
   }
   function sparkline(target, points) {
     target.textContent = "";
@@ -106,6 +141,7 @@
       tr.appendChild(el("td", {}, m.group));
       tr.appendChild(el("td", {}, utc(m.since)));
       tr.appendChild(el("td", {}, ms(m.latency)));
+      var bar = el("td", { "class": "checks" }); tr.appendChild(bar); beats(bar, m.checks || []);
       var spark = el("td", { "class": "spark" }); tr.appendChild(spark);
       ["24h", "7d", "30d"].forEach(function (k) { tr.appendChild(el("td", {}, pct(m.uptime[k]))); });
       body.appendChild(tr);
@@ -125,6 +161,7 @@
         }
         body.textContent = "";
         data.monitors.forEach(row);
+        document.getElementById("no-monitors").hidden = data.monitors.length > 0;
         document.querySelectorAll("[data-count]").forEach(function (b) { b.textContent = summary.monitors[b.dataset.count]; });
         drawPager(data.total);
         live.textContent = "updated " + new Date().toLocaleTimeString();
@@ -140,6 +177,7 @@
     api("/api/v1/metrics").then(function (got) {
       var seen = {};
       got.series.forEach(function (s) { if (!seen[s.name]) { seen[s.name] = 1; select.appendChild(el("option", { value: s.name }, s.name)); } });
+      if (!got.series.length) target.appendChild(el("p", { "class": "small empty" }, "No host or service metrics are stored yet."));
     });
     function drawSeries() {
       if (!select.value) return;
@@ -152,14 +190,67 @@
         got.series.forEach(function (s, i) {
           var by = {}; s.points.forEach(function (p) { by[p[0]] = p[1]; });
           data.push(xs.map(function (x) { return x in by ? by[x] : null; }));
-          series.push({ label: JSON.stringify(s.labels), stroke: ["#2456b3", "#2e9e44", "#d0342c", "#d89614", "#7b61ff"][i % 5], spanGaps: true });
+          series.push({ label: seriesLabel(s.labels), stroke: ["#2456b3", "#2e9e44", "#d0342c", "#d89614", "#7b61ff"][i % 5], spanGaps: true });
         });
-        chart(target, data, series);
+        chart(target, data, series, { scales: { x: { time: true } } });
       });
     }
     select.addEventListener("change", drawSeries);
+    function problemList(id, items, item) {
+      var box = document.getElementById(id), list = box.querySelector("ul");
+      list.textContent = "";
+      items.forEach(function (x) { list.appendChild(item(x)); });
+      box.querySelector(".empty").hidden = items.length > 0;
+      box.querySelector("h2 .small").textContent = items.length;
+    }
+    function problems() {
+      api("/api/v1/alerts?state=firing").then(function (got) {
+        problemList("firing-alerts", got.alerts, function (a) {
+          var li = el("li", a.muted ? { "class": "muted" } : {});
+          li.appendChild(el("span", { "class": "pill state-" + (a.muted ? "unknown" : "down") }, a.muted ? "muted" : a.severity));
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(el("a", { href: "/alerts" }, a.annotations.summary || a.name));
+          li.appendChild(el("span", { "class": "small" }, " since " + utc(a.starts_at) + (a.muted ? " \u00b7 " + (a.muted_reason || "") : "")));
+          return li;
+        });
+      }).catch(function () {});
+      api("/api/v1/incidents?status=open&limit=20").then(function (got) {
+        problemList("open-incidents", got.incidents, function (i) {
+          var li = el("li");
+          li.appendChild(el("span", { "class": "pill status-" + i.status }, i.status));
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(el("a", { href: "/incidents/" + i.id }, "#" + i.id + " " + i.title));
+          li.appendChild(el("span", { "class": "small" }, " " + i.severity + " \u00b7 opened " + utc(i.opened_at)));
+          return li;
+        });
+      }).catch(function () {});
+    }
+    var pending = null;
+    function update() {  // events come in bursts: one refresh for each burst
+      if (pending) return;
+      pending = setTimeout(function () { pending = null; refresh(); problems(); drawSeries(); }, 500);
+    }
     refresh();
-    setInterval(function () { refresh(); drawSeries(); }, POLL_MS);
+    if (window.EventSource) {
+      var source, retry = 1000;
+      var connect = function () {
+        source = new EventSource("/api/v1/events");
+        source.addEventListener("hello", function () { retry = 1000; live.dataset.live = "1"; update(); });
+        source.addEventListener("state", update);
+        source.addEventListener("stored", update);
+        source.onerror = function () {
+          live.dataset.live = "";
+          live.textContent = "live updates lost; reconnecting\u2026";
+          if (source.readyState === EventSource.CLOSED) {  // the browser gave up: try again later
+            setTimeout(connect, retry);
+            retry = Math.min(retry * 2, 30000);
+          }
+        };
+      };
+      connect();
+    } else {
+      setInterval(function () { refresh(); problems(); drawSeries(); }, POLL_MS);
+    }
   }
 
   function monitor(name) {
@@ -182,6 +273,8 @@
         var tr = el("tr"); tr.appendChild(el("td", {}, utc(f.time))); tr.appendChild(el("td", {}, f.error));
         tr.appendChild(el("td", {}, f.message)); fails.appendChild(tr);
       });
+      if (!hist.runs.length) emptyRow(runs, "No checks stored yet.");
+      if (!hist.failures.length) emptyRow(fails, "No failed or degraded checks.");
     }
     function refresh() {
       api(base).then(function (m) {
@@ -255,6 +348,7 @@
           } else { act.textContent = s.active ? "active" : "expired"; }
           tr.appendChild(act); silBody.appendChild(tr);
         });
+        if (!got.silences.length) emptyRow(silBody, "No silences.");
       });
     }
     var form = document.getElementById("new-silence");
@@ -275,6 +369,6 @@
 
   window.Warden = {
     overview: overview, monitor: monitor, alerts: alerts,
-    api: api, el: el, utc: utc, pct: pct, ms: ms, cols: cols, chart: chart, POLL_MS: POLL_MS
+    api: api, el: el, emptyRow: emptyRow, utc: utc, pct: pct, ms: ms, cols: cols, chart: chart, seriesLabel: seriesLabel, POLL_MS: POLL_MS
   };
 })();

@@ -1,0 +1,1 @@
+"""Real traffic from access logs: parsers per log format, route templating, per-route stats."""
