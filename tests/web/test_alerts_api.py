@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
-from tests.web.conftest import Site
+from tests.web.conftest import Site, monitors
 from warden.alerting.model import Alert, AlertState, fingerprint
 from warden.alerting.storage import AlertRepository
 from warden.cli.main import app
@@ -158,3 +159,21 @@ async def test_alerts_and_incidents_api_take_since_and_until(site: Site) -> None
     assert bad.status_code == 400
     assert "since: 'soon'" in bad.json()["error"]["message"]
     assert bad_incidents.status_code == 400
+
+
+async def test_the_overview_data_says_which_monitors_are_muted_and_why(
+    make_site: Callable[..., Site],
+) -> None:
+    site = make_site(*monitors("api", "db", "web"))
+    AlertRepository(site.store.engine).save_alerts(
+        [_alert(m, AlertState.FIRING) for m in ("api", "db")]
+    )
+    body = {"matchers": ['monitor="api"'], "duration_seconds": 3600, "comment": "deploy"}
+    async with site.client(Role.OPERATOR) as c:
+        assert (await c.post("/api/v1/silences", json=body)).status_code == 201
+        rows = (await c.get("/api/v1/monitors")).json()["monitors"]
+        page = (await c.get("/")).text
+    muted = {r["name"]: r["muted_reason"] for r in rows}
+    assert str(muted["api"]).startswith("silenced by")
+    assert (muted["db"], muted["web"]) == (None, None)
+    assert "silenced by" in page  # the overview's firing-alerts panel says why api is quiet
