@@ -45,6 +45,9 @@ async def test_alerts_list_and_silences(tmp_path: Path) -> None:
     assert alert["labels"]["monitor"] == "api"
     assert alert["muted"] is False
     assert alert["muted_reason"] is None
+    people = runner.invoke(app, ["alerts", "list", "-c", cfg], env={"COLUMNS": "200"}).stdout
+    assert "firing" in people
+    assert "Muted because" not in people  # an empty column is dropped
 
     code, doc = run(
         "silence", "add", 'monitor="api"', "-m", "deploy", "--duration", "2h", "-c", cfg
@@ -54,6 +57,10 @@ async def test_alerts_list_and_silences(tmp_path: Path) -> None:
     code, doc = run("alerts", "list", "-c", cfg)
     assert doc["alerts"][0]["muted"] is True  # type: ignore[index]
     assert doc["alerts"][0]["muted_reason"].startswith("silenced by")  # type: ignore[index]
+    people = runner.invoke(app, ["alerts", "list", "-c", cfg], env={"COLUMNS": "200"}).stdout
+    assert "muted" in people
+    assert "silenced by" in people
+    assert "Muted because" in people
     code, doc = run("silence", "list", "-c", cfg)
     assert [s["id"] for s in doc["silences"]] == [sid]  # type: ignore[union-attr]
     code, doc = run("silence", "expire", sid[:8], "-c", cfg)

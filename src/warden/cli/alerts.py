@@ -74,12 +74,11 @@ def list_alerts(
     """Pending and firing alerts (with --all, resolved ones too), and why any is muted.
 
     With --since/--until: the alerts active at some time in that period, resolved or not."""
-    from rich.table import Table
-
     from warden.alerting.model import AlertState
     from warden.alerting.muting import Muting
     from warden.alerting.period import alert_in
     from warden.alerting.storage import AlertRepository
+    from warden.cli._table import Col, table
 
     period = period_of(since, until)
     cfg, store = _open(config)
@@ -100,14 +99,23 @@ def list_alerts(
 
         write_json("alerts", {"alerts": [alert_json(a, reason) for a, reason in rows]})
         return
-    table = Table("State", "Severity", "Alert", "Labels", "Since", "Muted")
+    cells = []
     for a, reason in rows:
         labels = ", ".join(
             f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in ("alertname", "severity")
         )
         began = a.starts_at if a.state is AlertState.FIRING else a.active_since
-        table.add_row(a.state.value, a.severity, a.name, labels, _when(began), reason or "")
-    stdout().print(table if alerts else "no alerts")
+        state = "muted" if reason else a.state.value
+        cells.append([a.name, state, a.severity, labels, _when(began), reason or ""])
+    cols: list[Col | str] = [
+        "Alert",
+        Col("State", whole=True),
+        "Severity",
+        Col("Labels", wrap=True),
+        "Since",
+    ]
+    shown = table([*cols, Col("Muted because", wrap=True)], cells)
+    stdout().print(shown if alerts else "no alerts")
 
 
 @app.command("log")
@@ -122,8 +130,7 @@ def delivery_log(
 ) -> None:
     """The notification delivery log: queued, sent and failed notifications."""
     period = period_of(since, until)
-    from rich.table import Table
-
+    from warden.cli._table import Col, table
     from warden.notify.outbox import Outbox
 
     _, store = _open(config)
@@ -140,9 +147,16 @@ def delivery_log(
             {"notifications": [{k: getattr(e, k) for k in keys + more} for e in entries]},
         )
         return
-    table = Table("Queued", "Receiver", "Channel", "Status", "State", "Attempts", "Last error")
-    for e in entries:
-        table.add_row(
+    cols: list[Col | str] = [
+        "Queued",
+        "Receiver",
+        "Channel",
+        "Status",
+        "State",
+        Col("Attempts", right=True),
+    ]
+    cells = [
+        [
             _when(e.created_at),
             e.receiver,
             e.channel,
@@ -150,8 +164,11 @@ def delivery_log(
             e.state,
             str(e.attempts),
             e.last_error or "",
-        )
-    stdout().print(table if entries else "no notifications yet")
+        ]
+        for e in entries
+    ]
+    shown = table([*cols, Col("Last error", wrap=True)], cells)
+    stdout().print(shown if entries else "no notifications yet")
 
 
 @app.command("slo")

@@ -71,8 +71,7 @@ def list_incidents(
     """Open incidents (with --all, every incident), newest first.
 
     With --since/--until: the incidents open at some time in that period, resolved or not."""
-    from rich.table import Table
-
+    from warden.cli._table import Col, table
     from warden.incidents.model import OPEN_STATUSES
     from warden.incidents.postmortem import when
 
@@ -87,10 +86,19 @@ def list_incidents(
     if json_out:
         write_json("incidents", {"incidents": [_incident_json(i) for i in incidents]})
         return
-    table = Table("#", "Status", "Severity", "Title", "Opened", "Acked by")
-    for i in incidents:
-        table.add_row(str(i.id), i.status, i.severity, i.title, when(i.opened_at), i.acked_by or "")
-    stdout().print(table if incidents else "no incidents")
+    cells = [
+        [str(i.id), i.status, i.severity, i.title, when(i.opened_at), i.acked_by or ""]
+        for i in incidents
+    ]
+    cols: list[Col | str] = [
+        "#",
+        "Status",
+        "Severity",
+        Col("Title", wrap=True),
+        "Opened",
+        "Acked by",
+    ]
+    stdout().print(table(cols, cells) if incidents else "no incidents")
 
 
 @app.command("show")
