@@ -26,7 +26,9 @@ def test_matching(text: str, matches: bool) -> None:
     assert parse_matcher(text).matches(LABELS) is matches
 
 
-@pytest.mark.parametrize("bad", ["severity", "=x", 'a=~"("', "9a=b", 'monitor=~"api', 'a=b"c'])
+@pytest.mark.parametrize(
+    "bad", ["severity", "=x", 'a=~"("', "9a=b", 'monitor=~"api', 'monitor="api', 'a=b"c']
+)
 def test_bad_matchers_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="matcher"):
         parse_matcher(bad)

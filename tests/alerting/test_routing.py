@@ -155,3 +155,33 @@ def test_bad_maintenance_config_is_refused() -> None:
         MaintenanceConfig.model_validate({"name": "m", "cron": "0 2 * * *"})
     with pytest.raises(ValueError, match="cron"):
         MaintenanceConfig.model_validate({"name": "m", "cron": "nope", "duration": "1h"})
+
+
+def test_inhibit_rules_mute_targets_sharing_the_equal_labels() -> None:
+    from warden.alerting.config import InhibitRuleConfig
+
+    def a(name: str, severity: str, cluster: str) -> Alert:
+        labels = {"alertname": name, "severity": severity, "cluster": cluster}
+        return Alert(fingerprint(labels), name, severity, AlertState.FIRING, labels, {})
+
+    rule = InhibitRuleConfig.model_validate(
+        {
+            "source_matchers": ['severity="critical"'],
+            "target_matchers": ['severity=~"high|medium"'],
+            "equal": ["cluster"],
+        }
+    )
+    muting = Muting.build([], [], [rule])
+    src, same, other = (
+        a("DcDown", "critical", "eu"),
+        a("Slow", "high", "eu"),
+        a("Slow", "high", "us"),
+    )
+    reasons = muting.reasons([src, same, other], T0)
+    assert set(reasons) == {same.fingerprint}
+    assert reasons[same.fingerprint].startswith("inhibited by DcDown")
+    # the inhibited alert is not notified; the others are
+    rs = Route.build([RouteConfig.model_validate({"receiver": "chat", "group_by": ["cluster"]})])
+    commits = plan(rs, {"chat": ["apprise:0"]}, [src, same, other], {}, muting, T0, "http://w")
+    sent = {a.fingerprint for c in commits for a in c.alerts}
+    assert sent == {src.fingerprint, other.fingerprint}

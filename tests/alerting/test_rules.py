@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.alerting.rig import monitor
+from warden.alerting.builtin import effective_rules
 from warden.alerting.config import AlertRule
 from warden.alerting.rules import EvalContext, aggregate, evaluate_rule, forecast, quantile
+from warden.engine.clock import FakeClock
 from warden.results import CheckResult, Sample, Status
 from warden.store import SqlStore
 from warden.tables import open_store
@@ -217,3 +220,43 @@ def test_last_reads_the_newest_result_carrying_the_value_over_a_day(store: SqlSt
     )
     found = {o.labels["monitor"]: o.value for o in evaluate_rule(latency, ctx)}
     assert found == {"tls": 5.0, "web": 0.2}
+
+
+async def test_builtin_host_rules_fill_every_placeholder_from_real_samples(
+    store: SqlStore,
+) -> None:
+    import socket
+
+    from warden.collectors.host import HostCollector, HostCollectorConfig
+
+    clock = FakeClock(NOW)
+    collector = HostCollector("host", HostCollectorConfig(mounts=["/"]), clock)
+    await collector.collect()  # primes CPU times
+    await asyncio.sleep(0.1)  # CPU times tick every 10 ms: let some pass (not a timing check)
+    clock.advance(15)
+    store.write(samples=await collector.collect())
+    ctx = EvalContext(clock.time() + 1, store, [], {})
+    host_rules = [
+        r for r in effective_rules([], builtin=True) if r.metric and r.metric.series[:5] == "host_"
+    ]
+    assert {r.name for r in host_rules} >= {"HostHighCpu", "HostMemoryHigh", "DiskFullIn4h"}
+    for builtin in host_rules:
+        rule = builtin
+        if builtin.metric is not None and builtin.metric.agg == "forecast":
+            young = builtin.metric.model_copy(update={"min_history": 0.0})
+            rule = builtin.model_copy(update={"metric": young})
+        observations = evaluate_rule(rule, ctx)
+        assert observations, rule.name
+        for o in observations:
+            summary = o.annotations["summary"]
+            assert "{" not in summary, summary
+            assert socket.gethostname() in summary, summary
+
+
+def test_a_metric_rule_without_a_summary_says_what_it_measured(store: SqlStore) -> None:
+    store.write(samples=[Sample("queue_depth", {"queue": "mail"}, 1500.0, NOW - 10)])
+    rule = AlertRule.model_validate(
+        {"name": "Deep", "metric": {"series": "queue_depth", "agg": "last", "threshold": 1000}}
+    )
+    [obs] = evaluate_rule(rule, EvalContext(NOW, store, [], {}))
+    assert obs.annotations["summary"] == "Deep: queue_depth > 1000 (queue=mail): 1500"

@@ -280,3 +280,50 @@ async def test_one_evaluator_per_postgres_store(pg_database: str, sink: HttpSink
     assert [p["status"] for p in sink.received] == ["firing", "resolved"]
     await second.service.stop()
     second.close()
+
+
+async def test_reload_with_an_inserted_route_does_not_resend_firing_alerts(
+    tmp_path: Path, sink: HttpSink
+) -> None:
+    cfg = config(sink.url, [monitor("api")], for_="0s")
+    rig = await Rig(tmp_path / "w.db", cfg).attach()
+    await rig.result("api", DOWN)
+    assert await rig.round() == 1
+    data = cfg.model_dump(by_alias=True, exclude={"monitors"})
+    data["routes"] = [{"receiver": "ops", "matchers": ['team="db"']}, *data["routes"]]
+    new = type(cfg).model_validate(data).model_copy(update={"monitors": cfg.monitors})
+    await rig.app.reload(new)
+    rig.clock.advance(120)  # past group_interval, well within repeat_interval
+    await rig.result("api", DOWN)
+    assert await rig.round() == 0
+    assert len(sink.received) == 1
+    rig.close()
+
+
+async def test_groups_stored_under_position_keys_by_older_versions_are_kept(
+    tmp_path: Path, sink: HttpSink
+) -> None:
+    from sqlalchemy import update
+
+    from warden.alerting import tables as t
+
+    cfg = config(sink.url, [monitor("api")], for_="0s")
+    first = await Rig(tmp_path / "w.db", cfg).attach()
+    await first.result("api", DOWN)
+    assert await first.round() == 1
+    [key] = first.service.groups
+    receiver = cfg.routes[0].receiver
+    inner = key[len(first.service.routes[0].ident) + 1 :]
+    legacy = f"route0/{receiver}:{inner}"  # what an older Warden stored
+    with first.store.engine.begin() as conn:
+        conn.execute(update(t.alert_groups).values(group_key=legacy))
+    first.close()
+
+    second = await Rig(tmp_path / "w.db", cfg, clock=first.clock).attach()
+    assert await second.round() == 0  # the upgrade does not re-notify
+    assert list(second.service.groups) == [key]
+    second.clock.advance(120)
+    await second.result("api", DOWN)
+    assert await second.round() == 0
+    assert len(sink.received) == 1
+    second.close()

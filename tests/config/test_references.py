@@ -161,3 +161,50 @@ def test_load_config_and_code_built_configs_get_the_same_check(tmp_path: Path) -
     broken = built.model_copy(update={"receivers": []})
     with pytest.raises(ConfigError, match=r"^warden\.yaml: routes\[0\]\.receiver: no receiver"):
         check_references(broken)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "where"),
+    [
+        ("routes:\n  - receiver: ops\n    matchers: ['severity=\"high\"', 'monitor=~\"api']\n",
+         "warden.yaml:12: routes[0].matchers[1]"),
+        ("maintenance:\n  - name: m\n    start: 2030-01-01T00:00:00Z\n"
+         "    end: 2030-01-02T00:00:00Z\n    matchers: ['monitor=~\"api']\n",
+         "warden.yaml:14: maintenance[0].matchers[0]"),
+        ("inhibit_rules:\n  - source_matchers: ['severity=\"critical\"']\n"
+         "    target_matchers: ['severity=\"high']\n",
+         "warden.yaml:12: inhibit_rules[0].target_matchers[0]"),
+    ],
+)  # fmt: skip
+def test_a_malformed_matcher_is_refused_where_it_is(snippet: str, where: str) -> None:
+    [issue] = issues_of(snippet)
+    assert issue.startswith(where)
+    assert "monitor=~" in issue or 'severity="high' in issue
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ("alerts:\n  - name: Cpu\n    summary: 'CPU of {monitor} is high'\n"
+         "    metric: {series: host_cpu_percent, threshold: 90}\n",
+         "warden.yaml:12: alerts[0].summary: {monitor}: samples of host_cpu_percent carry no "
+         "'monitor' label"),
+        ("alerts:\n  - name: Down\n    state: {}\n    description: 'owned by {team}'\n",
+         "warden.yaml:13: alerts[0].description: {team} cannot be filled"),
+    ],
+)  # fmt: skip
+def test_a_placeholder_no_alert_can_fill_is_refused(snippet: str, expected: str) -> None:
+    [issue] = issues_of(snippet)
+    assert issue.startswith(expected)
+
+
+def test_placeholders_every_alert_can_fill_pass() -> None:
+    text = BASE.replace("    group: shop\n", "    group: shop\n    labels: {team: web}\n")
+    text = text.replace("    group: data\n", "    group: data\n    labels: {team: db}\n")
+    parse_config(
+        text + "alerts:\n  - name: Down\n    state: {}\n    summary: '{monitor} ({team}) {value}'\n"
+        "  - name: Cpu\n    summary: 'CPU of {host}: {value}%'\n"
+        "    metric: {series: host_cpu_percent, threshold: 90}\n",
+        "warden.yaml",
+        {},
+    )

@@ -107,3 +107,34 @@ def test_declare_opens_an_incident_by_hand(tmp_path: Path) -> None:
         refused = runner.invoke(app, ["incident", "declare", "x", *bad, "-c", cfg])
         assert refused.exit_code == 2
         assert message in refused.stderr
+
+
+def test_incident_list_since_and_until(tmp_path: Path) -> None:
+    import time
+
+    from warden.incidents.storage import IncidentRepository
+    from warden.tables import open_store
+
+    now = time.time()
+    day = 86400.0
+    store = open_store(f"sqlite:///{tmp_path}/w.db")
+    repo = IncidentRepository(store.engine)
+    old = repo.open("a", "old outage", "high", now - 5 * day, "x")
+    repo.resolve(old.id, "ann", now - 4 * day, "fixed")
+    repo.open("b", "current outage", "high", now - 3600, "x")
+    store.close()
+    cfg = tmp_path / "warden.yaml"
+    cfg.write_text(f'store:\n  url: "sqlite:///{tmp_path}/w.db"\n', encoding="utf-8")
+
+    def titles(*args: str) -> list[str]:
+        res = runner.invoke(app, ["incident", "list", *args, "-c", str(cfg), "--json"])
+        assert res.exit_code == 0, res.stderr
+        return [i["title"] for i in json.loads(res.stdout)["incidents"]]
+
+    assert titles() == ["current outage"]
+    assert titles("--since", "6d") == ["current outage", "old outage"]
+    assert titles("--since", "6d", "--until", "2d") == ["old outage"]
+    assert titles("--since", "2h") == ["current outage"]
+    res = runner.invoke(app, ["incident", "list", "--until", "soon", "-c", str(cfg)])
+    assert res.exit_code == 2
+    assert "--until: 'soon'" in res.stderr

@@ -216,3 +216,22 @@ async def test_postmortem_measures_impact_and_leaves_prompts(
     ):
         assert section in text
     rig.close()
+
+
+@pytest.mark.parametrize(
+    ("labels", "group"),
+    [
+        ({"incident_group": "pay", "group": "shop", "monitor": "api"}, "pay"),
+        ({"group": "shop", "monitor": "api"}, "shop"),
+        ({"group": "default", "monitor": "api"}, "api"),
+        ({"group": "default", "slo": "checkout"}, "slo:checkout"),
+        ({}, "Down"),
+    ],
+)
+def test_incident_group_keeps_unrelated_alerts_apart(labels: dict[str, str], group: str) -> None:
+    from warden.alerting.model import Alert, AlertState, fingerprint
+    from warden.incidents.tracker import incident_group
+
+    full = {"alertname": "Down", **labels}
+    alert = Alert(fingerprint(full), "Down", "critical", AlertState.FIRING, full, {})
+    assert incident_group(alert) == group

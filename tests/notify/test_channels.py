@@ -166,3 +166,45 @@ async def test_webhook_max_alerts_truncates() -> None:
     [got] = sink.received
     assert len(got["alerts"]) == 2
     assert got["truncatedAlerts"] == 3
+
+
+@pytest.mark.integration
+async def test_per_receiver_templates_shape_the_email(smtp: tuple[_Inbox, int]) -> None:
+    from warden.alerting.config import ReceiverConfig
+    from warden.alerting.service import build_channels
+    from warden.config.schema import WardenConfig
+
+    inbox, port = smtp
+    url = f"mailto://127.0.0.1:{port}?from=warden@example.com&to=oncall@example.com"
+    receiver = {
+        "name": "mail",
+        "apprise": [url],
+        "templates": {
+            "title": "{{ status | upper }}: {{ commonLabels.alertname }} on "
+            "{{ firing | map(attribute='labels.monitor') | join(', ') }}",
+            "body": "{% for a in firing %}{{ a.annotations.summary }} {{ a.generatorURL }}"
+            "{% endfor %}",
+        },
+    }
+    cfg = WardenConfig.model_validate({"receivers": [receiver]})
+    assert isinstance(cfg.receivers[0], ReceiverConfig)
+    [channel] = build_channels(cfg)["mail"].values()
+    result = await channel.send(payload(), "k1")
+    assert result.ok, result.error
+    msg = message_from_bytes(inbox.messages[0])
+    assert msg["Subject"] == "FIRING: Down on api"
+    texts = [p.get_payload(decode=True) for p in msg.walk() if not p.is_multipart()]
+    assert any(b"api is down http://warden.test/alerts/fpapi" in t for t in texts if t)
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [("{{ comonLabels.alertname }}", "comonLabels"), ("{% for a in firing %}", "template error")],
+)
+def test_a_broken_template_is_refused_at_load(template: str, message: str) -> None:
+    from pydantic import ValidationError
+
+    from warden.alerting.config import ReceiverConfig
+
+    with pytest.raises(ValidationError, match=message):
+        ReceiverConfig.model_validate({"name": "x", "templates": {"title": template}})

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
-from tests.web.conftest import Site
+from tests.web.conftest import Site, monitors
 from warden.alerting.model import Alert, AlertState, fingerprint
 from warden.alerting.storage import AlertRepository
 from warden.cli.main import app
@@ -66,6 +68,7 @@ async def test_silence_bad_input_is_400(site: Site) -> None:
     async with site.client(Role.OPERATOR) as c:
         for body in (
             {"matchers": ["not a matcher"], "duration_seconds": 3600},
+            {"matchers": ['monitor=~"api'], "duration_seconds": 3600},
             {"matchers": [], "duration_seconds": 3600},
             {"matchers": ['monitor="api"'], "duration_seconds": 1},
             {"matchers": ['monitor="api"'], "duration_seconds": "1h"},
@@ -74,6 +77,8 @@ async def test_silence_bad_input_is_400(site: Site) -> None:
             r = await c.post("/api/v1/silences", json=body)
             assert r.status_code == 400, body
             assert r.json()["error"]["code"] == "bad_request"
+            if body["matchers"] == ['monitor=~"api']:
+                assert 'monitor=~"api' in r.json()["error"]["message"]
 
 
 async def test_cli_and_api_give_the_same_alert_and_silence_json(site: Site, tmp_path: Path) -> None:
@@ -94,12 +99,81 @@ async def test_cli_and_api_give_the_same_alert_and_silence_json(site: Site, tmp_
         out: dict[str, Any] = json.loads(res.stdout)
         return out
 
+    # muting is judged at each side's own clock (the site's is a fake one)
+    clockless = ("muted", "muted_reason")
     cli_alerts = [
-        {k: v for k, v in a.items() if k != "muted"} for a in cli("alerts", "list")["alerts"]
+        {k: v for k, v in a.items() if k not in clockless} for a in cli("alerts", "list")["alerts"]
     ]
-    assert sorted(cli_alerts, key=str) == sorted(api_alerts, key=str)
+    assert sorted(cli_alerts, key=str) == sorted(
+        [{k: v for k, v in a.items() if k not in clockless} for a in api_alerts], key=str
+    )
+    muted = {a["labels"]["monitor"]: (a["muted"], a["muted_reason"]) for a in api_alerts}
+    assert muted["db"] == (False, None)
+    assert muted["api"][0] is True
+    assert muted["api"][1].startswith("silenced by")
     cli_silences = cli("silence", "list", "--all")["silences"]
     # "active" is judged at each side's own clock (the site's is a fake one)
     assert [{**s, "active": None} for s in cli_silences] == [
         {**s, "active": None} for s in api_silences
     ]
+
+
+async def test_alerts_and_incidents_api_take_since_and_until(site: Site) -> None:
+    import datetime as dt
+
+    from warden.incidents.storage import IncidentRepository
+
+    now = site.clock.time()
+    day = 86400.0
+    old = replace(
+        _alert("old", AlertState.RESOLVED),
+        active_since=now - 3 * day,
+        starts_at=now - 3 * day,
+        ends_at=now - 2 * day,
+    )
+    new = replace(_alert("new", AlertState.FIRING), active_since=now - 600, starts_at=now - 600)
+    AlertRepository(site.store.engine).save_alerts([old, new])
+    incidents = IncidentRepository(site.store.engine)
+    done = incidents.open("a", "old outage", "high", now - 3 * day, "x")
+    incidents.resolve(done.id, "ann", now - 2 * day, "fixed")
+    incidents.open("b", "current outage", "high", now - 600, "x")
+    iso = dt.datetime.fromtimestamp(now - day, dt.UTC).isoformat()
+    async with site.client(Role.VIEWER) as c:
+
+        async def monitors(**params: str) -> list[str]:
+            got = (await c.get("/api/v1/alerts", params=params)).json()["alerts"]
+            return sorted(a["labels"]["monitor"] for a in got)
+
+        async def titles(**params: str) -> list[str]:
+            got = (await c.get("/api/v1/incidents", params=params)).json()["incidents"]
+            return [i["title"] for i in got]
+
+        assert await monitors(since="1h") == ["new"]
+        assert await monitors(since="4d") == ["new", "old"]
+        assert await monitors(since="4d", until=iso) == ["old"]
+        assert await titles() == ["current outage"]
+        assert await titles(since="4d", until=iso) == ["old outage"]
+        assert await titles(since=str(now - 4 * day)) == ["current outage", "old outage"]
+        bad = await c.get("/api/v1/alerts", params={"since": "soon"})
+        bad_incidents = await c.get("/api/v1/incidents", params={"until": "soon"})
+    assert bad.status_code == 400
+    assert "since: 'soon'" in bad.json()["error"]["message"]
+    assert bad_incidents.status_code == 400
+
+
+async def test_the_overview_data_says_which_monitors_are_muted_and_why(
+    make_site: Callable[..., Site],
+) -> None:
+    site = make_site(*monitors("api", "db", "web"))
+    AlertRepository(site.store.engine).save_alerts(
+        [_alert(m, AlertState.FIRING) for m in ("api", "db")]
+    )
+    body = {"matchers": ['monitor="api"'], "duration_seconds": 3600, "comment": "deploy"}
+    async with site.client(Role.OPERATOR) as c:
+        assert (await c.post("/api/v1/silences", json=body)).status_code == 201
+        rows = (await c.get("/api/v1/monitors")).json()["monitors"]
+        page = (await c.get("/")).text
+    muted = {r["name"]: r["muted_reason"] for r in rows}
+    assert str(muted["api"]).startswith("silenced by")
+    assert (muted["db"], muted["web"]) == (None, None)
+    assert "silenced by" in page  # the overview's firing-alerts panel says why api is quiet

@@ -9,12 +9,23 @@ Alertmanager's API); routes pick receivers by label matchers, in order.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
+
+
+def _matcher(text: str) -> str:
+    from warden.alerting.matchers import parse_matcher
+
+    parse_matcher(text)
+    return text
+
+
+MatcherText = Annotated[str, AfterValidator(_matcher)]
+"""One label matcher (``severity=~"critical|high"``), refused at load when malformed."""
 
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
@@ -125,8 +136,27 @@ class FileTarget(ConfigModel):
     path: Path = Field(description="Local file that gets one JSON line per notification.")
 
 
+def _template(text: str) -> str:
+    from warden.notify.templates import check
+
+    return check(text)
+
+
+TemplateText = Annotated[str, AfterValidator(_template)]
+
+
+class MessageTemplates(ConfigModel):
+    """Jinja2 templates of a receiver's chat/e-mail (Apprise) messages; see alerting.md."""
+
+    title: TemplateText | None = Field(None, description="One line, e.g. '{{ status }}: ...'.")
+    body: TemplateText | None = Field(None, description="The message text.")
+
+
 class ReceiverConfig(ConfigModel):
     name: str
+    templates: MessageTemplates | None = Field(
+        None, description="Message templates of this receiver's Apprise (chat/e-mail) messages."
+    )
     apprise: list[SecretUrl] = Field(default_factory=list, description="Apprise URLs.")
     webhook: list[WebhookTarget] = Field(default_factory=list)
     alertmanager: list[AlertmanagerTarget] = Field(default_factory=list)
@@ -135,7 +165,7 @@ class ReceiverConfig(ConfigModel):
 
 class RouteConfig(ConfigModel):
     receiver: str
-    matchers: list[str] = Field(
+    matchers: list[MatcherText] = Field(
         default_factory=list, description='Alertmanager-style: severity=~"critical|high"'
     )
     group_by: list[str] = Field(default_factory=lambda: ["alertname"])
@@ -143,15 +173,6 @@ class RouteConfig(ConfigModel):
     group_interval: Duration = 60.0
     repeat_interval: Duration = 4 * 3600.0
     continue_: bool = Field(False, alias="continue")
-
-    @field_validator("matchers")
-    @classmethod
-    def _matchers(cls, v: list[str]) -> list[str]:
-        from warden.alerting.matchers import parse_matcher
-
-        for text in v:
-            parse_matcher(text)
-        return v
 
 
 class SloConfig(ConfigModel):
@@ -176,7 +197,7 @@ class SloConfig(ConfigModel):
 
 class MaintenanceConfig(ConfigModel):
     name: str
-    matchers: list[str] = Field(default_factory=list)
+    matchers: list[MatcherText] = Field(default_factory=list)
     start: str | None = Field(None, description="One-off: ISO time (UTC if no offset).")
     end: str | None = None
     cron: str | None = Field(None, description="Recurring: when each window opens.")
@@ -197,6 +218,15 @@ class MaintenanceConfig(ConfigModel):
         elif self.start is None or self.end is None:
             raise ValueError("give start and end (one-off) or cron and duration (recurring)")
         return self
+
+
+class InhibitRuleConfig(ConfigModel):
+    """Alertmanager's inhibit rule: while an alert matching ``source_matchers`` fires, alerts
+    matching ``target_matchers`` with the same values of the ``equal`` labels are muted."""
+
+    source_matchers: list[MatcherText] = Field(min_length=1)
+    target_matchers: list[MatcherText] = Field(min_length=1)
+    equal: list[str] = Field(default_factory=list, description="Labels both must share.")
 
 
 class AlertingConfig(ConfigModel):

@@ -1,5 +1,9 @@
-"""Why an alert is not notified: a silence, a maintenance window, a dependency that is down,
-or a flapping monitor (reported once by its ``MonitorFlapping`` alert instead).
+"""Why an alert is not notified: a silence, a maintenance window, an inhibit rule, a dependency
+that is down, or a flapping monitor (reported once by its ``MonitorFlapping`` alert instead).
+
+Inhibit rules take Alertmanager's form: while an alert matching ``source_matchers`` fires,
+alerts matching ``target_matchers`` that carry the same values of every ``equal`` label are
+muted (an alert never inhibits itself).
 
 Dependencies come from monitor labels: a monitor labelled ``depends_on: db-main`` (several
 names comma-separated) has its alerts suppressed while any alert on monitor ``db-main`` fires;
@@ -9,12 +13,12 @@ the notification of that alert then lists the suppressed dependents.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from croniter import croniter
 
-from warden.alerting.config import MaintenanceConfig
+from warden.alerting.config import InhibitRuleConfig, MaintenanceConfig
 from warden.alerting.matchers import Matcher, match_all, parse_all
 from warden.alerting.model import Alert, AlertState
 from warden.alerting.storage import Silence
@@ -75,9 +79,62 @@ class MaintenanceWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class InhibitRule:
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, c: InhibitRuleConfig) -> InhibitRule:
+        return cls(
+            tuple(parse_all(c.source_matchers)), tuple(parse_all(c.target_matchers)), tuple(c.equal)
+        )
+
+    def inhibitor(self, alert: Alert, firing: Iterable[Alert]) -> Alert | None:
+        """The firing source alert that mutes ``alert`` under this rule, if any."""
+        labels = dict(alert.labels)
+        if not match_all(self.target, labels):
+            return None
+        for src in firing:
+            if (
+                src.state is AlertState.FIRING
+                and src.fingerprint != alert.fingerprint
+                and match_all(self.source, src.labels)
+                and all(src.labels.get(k, "") == labels.get(k, "") for k in self.equal)
+            ):
+                return src
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Muting:
     silences: Sequence[Silence]
     windows: Sequence[MaintenanceWindow]
+    inhibits: Sequence[InhibitRule] = ()
+
+    @classmethod
+    def build(
+        cls,
+        silences: Sequence[Silence],
+        maintenance: Sequence[MaintenanceConfig],
+        inhibit_rules: Sequence[InhibitRuleConfig],
+    ) -> Muting:
+        return cls(
+            silences,
+            [MaintenanceWindow.from_config(m) for m in maintenance],
+            [InhibitRule.from_config(r) for r in inhibit_rules],
+        )
+
+    def reasons(self, alerts: Iterable[Alert], now: float) -> dict[str, str]:
+        """Why each firing alert of ``alerts`` is muted, by fingerprint (unmuted ones absent)."""
+        every = list(alerts)
+        firing = [a for a in every if a.state is AlertState.FIRING]
+        out = {}
+        for a in firing:
+            why = self.reason(a, firing, now)
+            if why is not None:
+                out[a.fingerprint] = why
+        return out
 
     def reason(self, alert: Alert, firing: Iterable[Alert], now: float) -> str | None:
         """Why ``alert`` is muted now (``silenced by ...``), or None."""
@@ -88,6 +145,11 @@ class Muting:
         for w in self.windows:
             if w.active(now) and w.matches(labels):
                 return f"maintenance window {w.name}"
+        firing = list(firing)
+        for rule in self.inhibits:
+            src = rule.inhibitor(alert, firing)
+            if src is not None:
+                return f"inhibited by {src.name} ({_brief(src.labels)})"
         down = depends_down(alert, firing)
         if down:
             return f"depends on {', '.join(down)}, which is down"
@@ -97,6 +159,10 @@ class Muting:
 
 
 FLAPPING = "MonitorFlapping"
+
+
+def _brief(labels: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k != "alertname")
 
 
 def flapping(alert: Alert, firing: Iterable[Alert]) -> bool:

@@ -10,6 +10,7 @@ When an alert of a notified group resolves, the next notification carries it as 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -50,6 +51,29 @@ class Route:
     def group_key(self, alert: Alert) -> str:
         inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.group_labels(alert).items()))
         return f"{self.ident}:{{{inner}}}"
+
+
+_LEGACY_KEY = re.compile(r"^route(\d+)/(.*)$", re.DOTALL)
+
+
+def renamed_legacy_groups(
+    routes: Sequence[Route], groups: Mapping[str, GroupState]
+) -> dict[str, GroupState]:
+    """Groups stored under the old position-based keys (``route0/ops:{...}``), by their old
+    key, with the key of the same route now; so an upgrade does not re-notify every group."""
+    out = {}
+    for key, state in groups.items():
+        m = _LEGACY_KEY.match(key)
+        if m is None or int(m.group(1)) >= len(routes):
+            continue
+        route = routes[int(m.group(1))]
+        prefix = f"{route.config.receiver}:"
+        if not m.group(2).startswith(prefix):
+            continue
+        new_key = f"{route.ident}:{m.group(2)[len(prefix) :]}"
+        if new_key not in groups:
+            out[key] = replace(state, group_key=new_key)
+    return out
 
 
 def matching_routes(routes: Sequence[Route], labels: Mapping[str, str]) -> list[Route]:

@@ -185,7 +185,7 @@ def _base_labels(rule: AlertRule) -> dict[str, str]:
 def _observation(
     rule: AlertRule, labels: dict[str, str], active: bool, value: float | None, since: float | None
 ) -> Observation:
-    annotations = {"summary": expand(rule.summary or f"{rule.name} on {{monitor}}", labels, value)}
+    annotations = {"summary": expand(rule.summary or _default_summary(rule, labels), labels, value)}
     if rule.description:
         annotations["description"] = expand(rule.description, labels, value)
     if rule.runbook:
@@ -193,6 +193,21 @@ def _observation(
     if value is not None:
         annotations["value"] = f"{value:.6g}"
     return Observation(labels, active, value, since, annotations)
+
+
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _default_summary(rule: AlertRule, labels: Mapping[str, str]) -> str:
+    """A summary for a rule without one, from what its alerts carry."""
+    if rule.metric is None:
+        return f"{rule.name} on {{monitor}} ({{value}})"
+    skip = {"alertname", "severity", *rule.labels}
+    where = ", ".join(f"{k}={_literal(v)}" for k, v in sorted(labels.items()) if k not in skip)
+    return f"{rule.name}: {rule.metric.series} {rule.metric.op} {rule.metric.threshold:g}" + (
+        f" ({where}): {{value}}" if where else ": {value}"
+    )
 
 
 def _monitor_labels(rule: AlertRule, m: MonitorBase) -> dict[str, str]:

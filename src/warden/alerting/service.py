@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +20,8 @@ from warden.alerting.config import SEVERITIES
 from warden.alerting.evaluator import Change, Evaluator, RuleSpec, from_config
 from warden.alerting.leader import Leadership
 from warden.alerting.model import AlertState
-from warden.alerting.muting import MaintenanceWindow, Muting
-from warden.alerting.routing import GroupCommit, Route, plan
+from warden.alerting.muting import InhibitRule, MaintenanceWindow, Muting
+from warden.alerting.routing import GroupCommit, Route, plan, renamed_legacy_groups
 from warden.alerting.rules import EvalContext
 from warden.alerting.slo import burn_rules
 from warden.alerting.storage import AlertRepository, GroupState, Silence
@@ -49,8 +50,10 @@ def build_channels(config: WardenConfig) -> dict[str, dict[str, Channel]]:
     for r in config.receivers:
         chans: dict[str, Channel] = {}
         for kind in ("apprise", "webhook", "alertmanager", "file"):
+            text = r.templates if kind == "apprise" else None  # chat and e-mail messages
+            extra = (text.title, text.body) if text is not None else ()
             for i, target in enumerate(getattr(r, kind)):
-                chans[f"{kind}:{i}"] = REGISTRY.get(kind)(target)
+                chans[f"{kind}:{i}"] = REGISTRY.get(kind)(target, *extra)
         out[r.name] = chans
     return out
 
@@ -59,6 +62,14 @@ def build_rules(config: WardenConfig) -> list[RuleSpec]:
     every = config.alerting.query_interval
     own = effective_rules(config.alerts, config.alerting.builtin_rules)
     return [from_config(r, every) for r in own] + burn_rules(config.slos, every)
+
+
+def default_external_url(listen: str) -> str:
+    """The URL of ``listen`` (host:port); a wildcard host becomes this machine's name."""
+    host, sep, port = listen.rpartition(":")
+    if sep and host.strip("[]") in ("", "0.0.0.0", "::"):  # noqa: S104 (a check, not a bind)
+        host = socket.getfqdn()
+    return f"http://{host}:{port}" if sep else f"http://{listen}"
 
 
 class AlertingService:
@@ -99,7 +110,8 @@ class AlertingService:
         self.channels = fixed if fixed is not None else build_channels(config)
         self.evaluator.rules = build_rules(config)
         self.windows = [MaintenanceWindow.from_config(m) for m in config.maintenance]
-        self.external_url = config.server.external_url or f"http://{config.server.listen}"
+        self.inhibits = [InhibitRule.from_config(r) for r in config.inhibit_rules]
+        self.external_url = config.server.external_url or default_external_url(config.server.listen)
         if self.worker is not None:
             self.worker.channels = self.channels
 
@@ -142,6 +154,15 @@ class AlertingService:
     async def _load(self) -> None:
         self.evaluator.load(await asyncio.to_thread(self.repo.alerts))
         self.groups = await asyncio.to_thread(self.repo.groups)
+        for old, state in renamed_legacy_groups(self.routes, self.groups).items():
+            await asyncio.to_thread(self._rename_group, old, state)
+
+    def _rename_group(self, old: str, state: GroupState) -> None:
+        now = state.last_notified or state.first_seen
+        self.repo.commit_group(state, state.group_key, [], now)
+        self.repo.commit_group(None, old, [], now)
+        self.groups.pop(old, None)
+        self.groups[state.group_key] = state
 
     async def stop(self) -> None:
         self._app = None
@@ -202,7 +223,7 @@ class AlertingService:
         return min(waits)
 
     def muting(self) -> Muting:
-        return Muting(self._silences, self.windows)
+        return Muting(self._silences, self.windows, self.inhibits)
 
     async def evaluate_now(self) -> list[Change]:
         """One full round; returns the transitions it made."""

@@ -35,6 +35,27 @@ def _open(config: Path | None) -> tuple[Any, Any]:
     return cfg, open_store(cfg.store.url.get_secret_value())
 
 
+SinceOption = Annotated[
+    str | None,
+    typer.Option(help="From this time: a duration back from now (2h, 7d) or an ISO time."),
+]
+UntilOption = Annotated[
+    str | None, typer.Option(help="Until this time: a duration back from now or an ISO time.")
+]
+
+
+def period_of(since: str | None, until: str | None) -> tuple[float, float] | None:
+    """The --since/--until period, None when neither is given; bad input exits 2."""
+    if since is None and until is None:
+        return None
+    from warden.alerting.period import parse_period
+
+    try:
+        return parse_period(since, until, time.time())
+    except ValueError as exc:
+        fail(f"--{exc}", EXIT_INPUT)
+
+
 def _when(ts: float | None) -> str:
     from warden.incidents.postmortem import when
 
@@ -45,49 +66,56 @@ def _when(ts: float | None) -> str:
 @handle_errors
 def list_alerts(
     all_: Annotated[bool, typer.Option("--all", help="Include resolved alerts.")] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Pending and firing alerts (with --all, resolved ones too), and why any is muted."""
-    from rich.table import Table
+    """Pending and firing alerts (with --all, resolved ones too), and why any is muted.
 
+    With --since/--until: the alerts active at some time in that period, resolved or not."""
     from warden.alerting.model import AlertState
-    from warden.alerting.muting import MaintenanceWindow, Muting
+    from warden.alerting.muting import Muting
+    from warden.alerting.period import alert_in
     from warden.alerting.storage import AlertRepository
+    from warden.cli._table import Col, table
 
+    period = period_of(since, until)
     cfg, store = _open(config)
     try:
         repo = AlertRepository(store.engine)
         states = [AlertState.PENDING, AlertState.FIRING]
-        if all_:
+        if all_ or period is not None:
             states.append(AlertState.RESOLVED)
-        alerts = repo.alerts(states)
-        muting = Muting(
-            repo.silences(), [MaintenanceWindow.from_config(m) for m in cfg.maintenance]
-        )
+        every = repo.alerts(states)
+        muting = Muting.build(repo.silences(), cfg.maintenance, cfg.inhibit_rules)
     finally:
         store.close()
-    now = time.time()
-    firing = [a for a in alerts if a.state is AlertState.FIRING]
-    rows = [
-        (a, muting.reason(a, firing, now) if a.state is AlertState.FIRING else None) for a in alerts
-    ]
+    reasons = muting.reasons(every, time.time())
+    alerts = every if period is None else [a for a in every if alert_in(a, *period)]
+    rows = [(a, reasons.get(a.fingerprint)) for a in alerts]
     if json_out:
         from warden.alerting.views import alert_json
 
-        write_json(
-            "alerts",
-            {"alerts": [{**alert_json(a), "muted": reason} for a, reason in rows]},
-        )
+        write_json("alerts", {"alerts": [alert_json(a, reason) for a, reason in rows]})
         return
-    table = Table("State", "Severity", "Alert", "Labels", "Since", "Muted")
+    cells = []
     for a, reason in rows:
         labels = ", ".join(
             f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in ("alertname", "severity")
         )
-        since = a.starts_at if a.state is AlertState.FIRING else a.active_since
-        table.add_row(a.state.value, a.severity, a.name, labels, _when(since), reason or "")
-    stdout().print(table if alerts else "no alerts")
+        began = a.starts_at if a.state is AlertState.FIRING else a.active_since
+        state = "muted" if reason else a.state.value
+        cells.append([a.name, state, a.severity, labels, _when(began), reason or ""])
+    cols: list[Col | str] = [
+        "Alert",
+        Col("State", whole=True),
+        "Severity",
+        Col("Labels", wrap=True),
+        "Since",
+    ]
+    shown = table([*cols, Col("Muted because", wrap=True)], cells)
+    stdout().print(shown if alerts else "no alerts")
 
 
 @app.command("log")
@@ -95,17 +123,20 @@ def list_alerts(
 def delivery_log(
     limit: Annotated[int, typer.Option(help="Rows to show, newest first.")] = 50,
     receiver: Annotated[str | None, typer.Option(help="Only this receiver.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """The notification delivery log: queued, sent and failed notifications."""
-    from rich.table import Table
-
+    period = period_of(since, until)
+    from warden.cli._table import Col, table
     from warden.notify.outbox import Outbox
 
     _, store = _open(config)
     try:
-        entries = Outbox(store.engine).log(limit, receiver)
+        lo, hi = period if period is not None else (None, None)
+        entries = Outbox(store.engine).log(limit, receiver, lo, hi)
     finally:
         store.close()
     if json_out:
@@ -116,9 +147,16 @@ def delivery_log(
             {"notifications": [{k: getattr(e, k) for k in keys + more} for e in entries]},
         )
         return
-    table = Table("Queued", "Receiver", "Channel", "Status", "State", "Attempts", "Last error")
-    for e in entries:
-        table.add_row(
+    cols: list[Col | str] = [
+        "Queued",
+        "Receiver",
+        "Channel",
+        "Status",
+        "State",
+        Col("Attempts", right=True),
+    ]
+    cells = [
+        [
             _when(e.created_at),
             e.receiver,
             e.channel,
@@ -126,8 +164,11 @@ def delivery_log(
             e.state,
             str(e.attempts),
             e.last_error or "",
-        )
-    stdout().print(table if entries else "no notifications yet")
+        ]
+        for e in entries
+    ]
+    shown = table([*cols, Col("Last error", wrap=True)], cells)
+    stdout().print(shown if entries else "no notifications yet")
 
 
 @app.command("slo")

@@ -24,6 +24,8 @@ from warden.cli._common import (
     stdout,
     write_json,
 )
+from warden.cli.alerts import SinceOption, UntilOption
+from warden.cli.alerts import period_of as cli_period
 
 app = typer.Typer(help="Incidents: lifecycle, timeline and postmortems.", no_args_is_help=True)
 
@@ -61,27 +63,42 @@ def _get(repo: Any, incident_id: int) -> Any:
 @handle_errors
 def list_incidents(
     all_: Annotated[bool, typer.Option("--all", help="Include resolved and reviewed.")] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Open incidents (with --all, every incident), newest first."""
-    from rich.table import Table
+    """Open incidents (with --all, every incident), newest first.
 
+    With --since/--until: the incidents open at some time in that period, resolved or not."""
+    from warden.cli._table import Col, table
     from warden.incidents.model import OPEN_STATUSES
     from warden.incidents.postmortem import when
 
+    period = cli_period(since, until)
+    lo, hi = period if period is not None else (None, None)
     _, store, repo = _open(config)
     try:
-        incidents = repo.list_incidents(None if all_ else list(OPEN_STATUSES))
+        every = all_ or period is not None
+        incidents = repo.list_incidents(None if every else list(OPEN_STATUSES), since=lo, until=hi)
     finally:
         store.close()
     if json_out:
         write_json("incidents", {"incidents": [_incident_json(i) for i in incidents]})
         return
-    table = Table("#", "Status", "Severity", "Title", "Opened", "Acked by")
-    for i in incidents:
-        table.add_row(str(i.id), i.status, i.severity, i.title, when(i.opened_at), i.acked_by or "")
-    stdout().print(table if incidents else "no incidents")
+    cells = [
+        [str(i.id), i.status, i.severity, i.title, when(i.opened_at), i.acked_by or ""]
+        for i in incidents
+    ]
+    cols: list[Col | str] = [
+        "#",
+        "Status",
+        "Severity",
+        Col("Title", wrap=True),
+        "Opened",
+        "Acked by",
+    ]
+    stdout().print(table(cols, cells) if incidents else "no incidents")
 
 
 @app.command("show")

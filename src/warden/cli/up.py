@@ -6,9 +6,12 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from warden.config import WardenConfig
 
 from warden.cli._common import (
     EXIT_INPUT,
@@ -59,6 +62,13 @@ def _setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
+def with_listen(cfg: WardenConfig, listen: str | None) -> WardenConfig:
+    """``cfg`` serving on ``--listen`` when given, so the links in notifications point there."""
+    if listen is None:
+        return cfg
+    return cfg.model_copy(update={"server": cfg.server.model_copy(update={"listen": listen})})
+
+
 async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None:
     from warden.config import WardenConfig, load_config
     from warden.engine import heap
@@ -70,6 +80,7 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
     from warden.web.server import bind, make_server
 
     assert isinstance(cfg, WardenConfig)
+    cfg = with_listen(cfg, listen)
     log = logging.getLogger("warden")
     store = await asyncio.to_thread(open_store, cfg.store.url.get_secret_value())
     app = App(
@@ -84,7 +95,7 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
     def reload() -> None:
         async def do() -> None:
             try:
-                new = await asyncio.to_thread(load_config, path)
+                new = with_listen(await asyncio.to_thread(load_config, path), listen)
             except ConfigError as exc:
                 issues = "\n".join(str(i) for i in exc.issues)
                 log.error("reload refused, keeping the running config:\n%s", issues)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -78,6 +79,11 @@ _RATE_RULES = {"host_disk_io_time_seconds_total": ("host_disk_busy_percent", 100
 
 
 class HostCollectorConfig(CollectorConfig):
+    host: str | None = Field(
+        None,
+        min_length=1,
+        description="Value of the `host` label on every sample; default: this machine's name.",
+    )
     per_cpu: bool = Field(False, description="Also report each logical CPU's percentage.")
     mounts: list[str] = Field(
         default_factory=list,
@@ -324,6 +330,7 @@ class HostCollector(Collector[HostCollectorConfig]):
         super().__init__(name, config, clock)
         self._last: HostReading | None = None
         self._rates = CounterRates(_RATE_RULES)
+        self._hostname = socket.gethostname()
 
     async def collect(self) -> list[Sample]:
         now = self.clock.time()
@@ -336,4 +343,5 @@ class HostCollector(Collector[HostCollectorConfig]):
         points = host_points(reading, self._last)
         points += self._rates.observe(points, self.clock.monotonic())
         self._last = reading
-        return _to_samples(self, points, now)
+        host = {"host": self.config.host or self._hostname}
+        return _to_samples(self, [p._replace(labels={**host, **p.labels}) for p in points], now)

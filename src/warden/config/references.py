@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from warden.alerting.matchers import parse_matcher
+from warden.alerting.placeholders import unfillable
 from warden.config._yaml import LineMap, Path_, format_path
 from warden.errors import ConfigError, ConfigIssue
 
@@ -115,6 +116,7 @@ def _alert_rules(config: WardenConfig, mons: _Monitors) -> Found:
         cond = getattr(rule, kind)
         if rule.enabled and kind in ("state", "check", "flapping"):
             out += _selection(("alerts", i, kind), cond.monitors, cond.group, mons, whole=False)
+        out += [(("alerts", i, k), m) for k, m in unfillable(rule, config.monitors)]
     return out
 
 

@@ -23,6 +23,7 @@ from pydantic import Field, create_model, field_validator, model_validator
 from warden.alerting.config import (
     AlertingConfig,
     AlertRule,
+    InhibitRuleConfig,
     MaintenanceConfig,
     ReceiverConfig,
     RouteConfig,
@@ -193,6 +194,7 @@ class WardenConfig(ConfigModel):
     routes: list[RouteConfig] = Field(default_factory=list)
     slos: list[SloConfig] = Field(default_factory=list)
     maintenance: list[MaintenanceConfig] = Field(default_factory=list)
+    inhibit_rules: list[InhibitRuleConfig] = Field(default_factory=list)
     web: WebConfig = Field(default_factory=WebConfig)
     status_pages: list[StatusPageConfig] = Field(default_factory=list)
     backups: BackupList = Field(default_factory=list)

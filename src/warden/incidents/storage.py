@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from warden.alerting import tables as t
@@ -71,9 +71,18 @@ class IncidentRepository:
         statuses: Sequence[str] | None = None,
         limit: int = 100,
         severities: Sequence[str] | None = None,
+        since: float | None = None,
+        until: float | None = None,
     ) -> list[Incident]:
+        """Newest first; with ``since``/``until``, those open at some time in that period."""
+
         def q(conn: Connection) -> list[Incident]:
-            stmt = select(t.incidents).order_by(t.incidents.c.id.desc()).limit(limit)
+            i = t.incidents
+            stmt = select(i).order_by(i.c.id.desc()).limit(limit)
+            if until is not None:
+                stmt = stmt.where(i.c.opened_at < until)
+            if since is not None:
+                stmt = stmt.where(or_(i.c.resolved_at.is_(None), i.c.resolved_at >= since))
             if statuses:
                 stmt = stmt.where(t.incidents.c.status.in_(list(statuses)))
             if severities:

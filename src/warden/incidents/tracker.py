@@ -2,7 +2,8 @@
 
 A firing critical or high alert that is not muted opens an incident, or joins the open one of
 its group: label ``incident_group``, else ``group`` (unless it is the implicit ``default`` of a
-monitor without a group), else the monitor, else the alert name. When every alert of an
+monitor without a group), else the monitor, else the SLO, else the alert
+name. When every alert of an
 incident has resolved, an incident not yet mitigated moves to ``mitigated``; a person resolves
 it (``warden incident resolve``). A new outage joins a mitigated incident of its group only
 within ``REJOIN_WINDOW`` of its last activity (a flap); later it opens a new incident.
@@ -31,7 +32,13 @@ def incident_group(alert: Alert) -> str:
     group = labels.get("group")
     if group == DEFAULT_GROUP:
         group = None
-    return labels.get("incident_group") or group or labels.get("monitor") or alert.name
+    return (
+        labels.get("incident_group")
+        or group
+        or labels.get("monitor")
+        or (f"slo:{labels['slo']}" if labels.get("slo") else None)
+        or alert.name
+    )
 
 
 def _summary(alert: Alert) -> str:

@@ -99,14 +99,40 @@ class Outbox:
             lambda c: c.execute(update(n).where(n.c.id == entry_id).values(**values)),
         )
 
-    def log(self, limit: int = 100, receiver: str | None = None) -> list[OutboxEntry]:
-        """The delivery log, newest first."""
+    def about(self, fingerprint: str, limit: int = 200) -> list[OutboxEntry]:
+        """Notifications that carried the alert ``fingerprint``, oldest first."""
+
+        def q(conn: Connection) -> list[OutboxEntry]:
+            n = t.notifications
+            like = n.c.payload.contains(fingerprint, autoescape=True)
+            stmt = select(n).where(like).order_by(n.c.id.desc()).limit(limit)
+            return [_entry(r) for r in conn.execute(stmt)]
+
+        found: list[OutboxEntry] = self._run("read delivery log", q)
+        return [
+            e
+            for e in reversed(found)
+            if any(a.get("fingerprint") == fingerprint for a in e.payload.get("alerts", []))
+        ]
+
+    def log(
+        self,
+        limit: int = 100,
+        receiver: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> list[OutboxEntry]:
+        """The delivery log, newest first (queued in [since, until) when given)."""
 
         def q(conn: Connection) -> list[OutboxEntry]:
             n = t.notifications
             stmt = select(n).order_by(n.c.id.desc()).limit(limit)
             if receiver is not None:
                 stmt = stmt.where(n.c.receiver == receiver)
+            if since is not None:
+                stmt = stmt.where(n.c.created_at >= since)
+            if until is not None:
+                stmt = stmt.where(n.c.created_at < until)
             return [_entry(r) for r in conn.execute(stmt)]
 
         result: list[OutboxEntry] = self._run("read delivery log", q)

@@ -19,7 +19,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from warden.alerting.detail import alert_detail
 from warden.alerting.model import Alert, AlertState
+from warden.alerting.muting import Muting
+from warden.alerting.period import alert_in, parse_period
 from warden.alerting.service import AlertingService
 from warden.alerting.storage import AlertRepository
 from warden.alerting.views import alert_json, silence_json
@@ -113,6 +116,18 @@ class AlertCollector:
         yield active
 
 
+def api_period(request: Request, now: float) -> tuple[float, float] | None:
+    """``since``/``until`` query parameters (2h, an ISO time or epoch seconds); 400 if bad."""
+    since = request.query_params.get("since") or None
+    until = request.query_params.get("until") or None
+    if since is None and until is None:
+        return None
+    try:
+        return parse_period(since, until, now)
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+
+
 def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:
     guard = web.auth.guard
 
@@ -123,8 +138,27 @@ def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:
             states = [AlertState(state)] if state else None
         except ValueError:
             raise bad("state must be one of inactive, pending, firing, resolved") from None
-        got = await asyncio.to_thread(repo.alerts, states)
-        return json({"alerts": [alert_json(a) for a in got]})
+        period = api_period(request, web.now())
+        every, silences = await asyncio.to_thread(lambda: (repo.alerts(), repo.silences()))
+        got = [a for a in every if states is None or a.state in states]
+        if period is not None:
+            got = [a for a in got if alert_in(a, *period)]
+        cfg = web.app.config
+        reasons = Muting.build(silences, cfg.maintenance, cfg.inhibit_rules).reasons(
+            every, web.now()
+        )
+        return json({"alerts": [alert_json(a, reasons.get(a.fingerprint)) for a in got]})
+
+    @guard(Role.VIEWER)
+    async def alert(request: Request) -> Response:
+        fp = request.path_params["fingerprint"]
+        cfg = web.app.config
+        got = await asyncio.to_thread(
+            alert_detail, web.engine, fp, cfg.maintenance, cfg.inhibit_rules, web.now()
+        )
+        if got is None:
+            raise HTTPException(404, f"no alert {fp!r}")
+        return json(got)
 
     @guard(Role.VIEWER)
     async def silences(_: Request) -> Response:
@@ -173,6 +207,7 @@ def alert_routes(web: Web, repo: AlertRepository) -> list[BaseRoute]:
     p = "/api/v1"
     return [
         Route(f"{p}/alerts", alerts),
+        Route(f"{p}/alerts/{{fingerprint}}", alert),
         Route(f"{p}/silences", silences),
         Route(f"{p}/silences", create_silence, methods=["POST"]),
         Route(f"{p}/silences/{{silence_id}}", expire_silence, methods=["DELETE"]),

@@ -32,6 +32,7 @@ from warden.alerting.storage import AlertRepository
 from warden.engine.bus import CheckCompleted
 from warden.errors import StoreError
 from warden.web import filters
+from warden.web.alert_pages import alert_page_routes
 from warden.web.alerts_api import AlertCollector, alert_routes
 from warden.web.api import api_routes
 from warden.web.auth import Auth
@@ -166,6 +167,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *setup_routes(web, setup),
             *slo_page_routes(web),
             *incident_page_routes(web),
+            *alert_page_routes(web),
             *status_routes(web),
             *badge_routes(web),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -20,6 +20,7 @@ from warden.alerting.config import SEVERITIES
 from warden.incidents.model import OPEN_STATUSES, STATUSES, Incident, check_move
 from warden.incidents.storage import IncidentRepository
 from warden.incidents.views import incident_json, postmortem, read_detail
+from warden.web.alerts_api import api_period
 from warden.web.api import MAX_ID, read_json_body
 from warden.web.context import Web, bad, json, param
 from warden.web.users import Role
@@ -97,8 +98,12 @@ def incident_routes(web: Web) -> list[BaseRoute]:
         if severity is not None and severity not in SEVERITIES:
             raise bad(f"'severity' must be one of {', '.join(SEVERITIES)}")
         limit = param(request, "limit", int, 100, 1, 1000)
+        period = api_period(request, web.now())
+        if period is not None and "status" not in request.query_params:
+            statuses = None  # a period asks for what was open then, resolved since or not
+        lo, hi = period if period is not None else (None, None)
         got = await asyncio.to_thread(
-            repo.list_incidents, statuses, limit, [severity] if severity else None
+            repo.list_incidents, statuses, limit, [severity] if severity else None, lo, hi
         )
         return json({"incidents": [incident_json(i) for i in got]})
 

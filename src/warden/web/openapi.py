@@ -70,6 +70,15 @@ _TOKEN = {
 }
 
 
+def _period() -> list[dict[str, Any]]:
+    """``since``/``until``: a duration back from now (2h), an ISO time or epoch seconds."""
+    when = {"type": "string", "maxLength": 64}
+    return [
+        _q("since", when, "From: a duration back from now (2h, 7d), an ISO time or epoch s."),
+        _q("until", when, "Until: a duration back from now, an ISO time or epoch seconds."),
+    ]
+
+
 def _q(name: str, schema: dict[str, Any], text: str, required: bool = False) -> dict[str, Any]:
     return {
         "name": name,
@@ -303,8 +312,29 @@ def _alert_paths() -> dict[str, Any]:
         "/api/v1/alerts": {
             "get": _op(
                 "Alert instances (optionally of one state)",
-                [_q("state", states, "Only this state.")],
+                [_q("state", states, "Only this state."), *_period()],
                 _obj(alerts={"type": "array", "items": _obj()}),
+            )
+        },
+        "/api/v1/alerts/{fingerprint}": {
+            "get": _op(
+                "One alert with its history, runbook, silences and incidents",
+                [
+                    {
+                        "name": "fingerprint",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                _obj(
+                    alert=_obj(),
+                    runbook_url={"type": ["string", "null"]},
+                    history={"type": "array", "items": _obj()},
+                    silences={"type": "array", "items": silence},
+                    incidents={"type": "array", "items": _obj()},
+                    silence_matchers={"type": "array", "items": {"type": "string"}},
+                ),
             )
         },
         "/api/v1/silences": {
@@ -427,6 +457,7 @@ def _incident_paths() -> dict[str, Any]:
                     _q("status", which, "open, all or one status."),
                     _q("severity", severity, "Only this severity."),
                     _limit(100, 1000),
+                    *_period(),
                 ],
                 _obj(incidents={"type": "array", "items": incident}),
             ),

@@ -14,9 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from warden.alerting.model import AlertState
 from warden.alerting.storage import AlertRepository
-from warden.alerting.views import alert_json
+from warden.alerting.views import alert_json, firing_muted
 from warden.incidents.model import OPEN_STATUSES
 from warden.incidents.storage import IncidentRepository
 from warden.incidents.views import incident_json
@@ -56,10 +55,12 @@ def render_page(
 
 def problems(web: Web) -> dict[str, list[dict[str, object]]]:
     """Firing alerts and open incidents, the overview's "what is wrong" (blocking)."""
-    firing = AlertRepository(web.engine).alerts([AlertState.FIRING])
+    cfg = web.app.config
+    repo = AlertRepository(web.engine)
+    firing, why = firing_muted(repo, cfg.maintenance, cfg.inhibit_rules, web.now())
     incidents = IncidentRepository(web.engine).list_incidents(list(OPEN_STATUSES), 20)
     return {
-        "alerts": [alert_json(a) for a in sorted(firing, key=lambda a: -(a.starts_at or 0))],
+        "alerts": [alert_json(a, why.get(a.fingerprint)) for a in firing],
         "incidents": [incident_json(i) for i in incidents],
     }
 

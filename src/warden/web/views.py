@@ -237,6 +237,18 @@ def ordered(web: Web, filters: Filters) -> list[MonitorBase]:
     return found
 
 
+def muted_now(web: Web) -> dict[str, str]:
+    """Monitor -> why its firing alerts are muted (silence, maintenance, inhibit, dependency)."""
+    from warden.alerting.storage import AlertRepository
+    from warden.alerting.views import firing_muted, muted_monitors
+
+    cfg = web.app.config
+    firing, reasons = firing_muted(
+        AlertRepository(web.engine), cfg.maintenance, cfg.inhibit_rules, web.now()
+    )
+    return muted_monitors(firing, reasons)
+
+
 async def overview(
     web: Web, filters: Filters, offset: int, limit: int, sparkline: bool
 ) -> dict[str, Any]:
@@ -248,7 +260,9 @@ async def overview(
     ids = await web.monitor_ids([m.name for m, _ in page])
     recent = await asyncio.to_thread(load_recent, web, list(ids.values()), sparkline)
     bars = await asyncio.to_thread(last_checks, web.engine, ids.values())
+    muted = await asyncio.to_thread(muted_now, web)
     for row in rows:
+        row["muted_reason"] = muted.get(row["name"])  # None: not muted (alerting/views.py)
         mid = ids.get(row["name"])
         row["uptime"] = ratios_of(web, recent, mid) if mid is not None else dict.fromkeys(WINDOWS)
         checks = bars.get(mid, []) if mid is not None else []

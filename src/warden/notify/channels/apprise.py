@@ -15,14 +15,19 @@ import apprise as apprise_lib
 from warden.config._types import SecretUrl, redact_url
 from warden.notify.channels._base import REGISTRY, Delivery
 from warden.notify.payload import render_text
+from warden.notify.templates import render
 
 
 @REGISTRY.register
 class AppriseChannel:
     type: ClassVar[str] = "apprise"
 
-    def __init__(self, target: SecretUrl) -> None:
+    def __init__(
+        self, target: SecretUrl, title: str | None = None, body: str | None = None
+    ) -> None:
         self.target = target
+        self.title_template = title
+        self.body_template = body
 
     def describe(self) -> str:
         return f"apprise {self._private_url()}"
@@ -36,6 +41,13 @@ class AppriseChannel:
 
     async def send(self, payload: Mapping[str, Any], dedup_key: str) -> Delivery:
         title, body = render_text(payload)
+        try:
+            if self.title_template is not None:
+                title = render(self.title_template, payload)
+            if self.body_template is not None:
+                body = render(self.body_template, payload)
+        except ValueError as exc:  # a template that passed the check but fails on real data
+            return Delivery(False, str(exc)[:500], retryable=False)
         firing = payload.get("status") == "firing"
         return await asyncio.to_thread(self._notify, title, body, firing)
 

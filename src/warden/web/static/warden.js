@@ -323,10 +323,14 @@
         document.getElementById("no-alerts").textContent = shown.length ? "" : "No alerts.";
         shown.forEach(function (a) {
           var tr = el("tr"); var td = el("td");
-          td.appendChild(el("span", { "class": "pill state-" + (a.state === "firing" ? "down" : a.state === "pending" ? "degraded" : "up") }, a.state));
-          tr.appendChild(td); tr.appendChild(el("td", {}, a.rule)); tr.appendChild(el("td", {}, a.severity));
+          var look = a.muted ? "muted" : a.state === "firing" ? "down" : a.state === "pending" ? "degraded" : "up";
+          td.appendChild(el("span", { "class": "pill state-" + look }, a.muted ? "muted" : a.state));
+          tr.appendChild(td); td = el("td");
+          td.appendChild(el("a", { href: "/alerts/" + encodeURIComponent(a.fingerprint) }, a.rule));
+          tr.appendChild(td); tr.appendChild(el("td", {}, a.severity));
           tr.appendChild(el("td", {}, Object.keys(a.labels).map(function (k) { return k + "=" + a.labels[k]; }).join(" ")));
-          tr.appendChild(el("td", {}, utc(a.starts_at || a.active_since))); alertBody.appendChild(tr);
+          tr.appendChild(el("td", {}, utc(a.starts_at || a.active_since)));
+          tr.appendChild(el("td", { "class": "small" }, a.muted_reason || "")); alertBody.appendChild(tr);
         });
       });
       api("/api/v1/silences").then(function (got) {
