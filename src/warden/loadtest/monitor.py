@@ -63,8 +63,12 @@ class ResourceSeries:
         return {"min": min(v), "mean": sum(v) / len(v), "max": max(v), "first": v[0], "last": v[-1]}
 
 
+_IMPLIED = frozenset({"collector", "host"})
+"""Labels that name where a sample comes from, which the source column already says."""
+
+
 def series_key(sample: Sample) -> str:
-    labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()) if k != "collector")
+    labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()) if k not in _IMPLIED)
     return f"{sample.name}{{{labels}}}" if labels else sample.name
 
 
