@@ -127,6 +127,7 @@ class Sharing:
         self.app = app
         self.share = share
         self.wake = asyncio.Event()
+        self._round = asyncio.Lock()  # one round at a time (the loop, a reload, a test)
 
     def keys(self) -> list[str]:
         app = self.app
@@ -148,6 +149,10 @@ class Sharing:
             await self.round()
 
     async def round(self) -> None:
+        async with self._round:
+            await self._round_once()
+
+    async def _round_once(self) -> None:
         app, before = self.app, self.share.held
         try:
             gained = await self.share.round(self.keys(), self.drain)
