@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
-from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS, Running, Target
+from tests.web.conftest import PASSWORD
+from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS, Running, Target, serve_app
 from warden.config.schema import build_model
-from warden.engine.app import App
 from warden.managed.service import ManagedService
 from warden.managed.storage import ManagedRepository
 from warden.results import Status
-from warden.tables import open_store
-from warden.web.users import Role, UserBook
+from warden.store.sql import SqlStore
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,18 +41,12 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
             ]
         }
     )
-    store = open_store(f"sqlite:///{tmp_path}/b.db")
-    app = App(
-        cfg, store, flush_interval=0.1, services=[ManagedService(ManagedRepository(store.engine))]
-    )
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("ops", PASSWORD, Role.OPERATOR)
-    try:
-        async with serve_web(app, book) as port:
-            yield Running(app, f"http://127.0.0.1:{port}", target)
-    finally:
-        await target.stop()
-        store.close()
+
+    def services(store: SqlStore) -> list[ManagedService]:
+        return [ManagedService(ManagedRepository(store.engine))]
+
+    async with serve_app(cfg, tmp_path / "b.db", target, services) as running:
+        yield running
 
 
 async def test_create_a_monitor_from_the_dashboard_form(

@@ -8,14 +8,16 @@ Screenshots of failures are kept under test-artifacts/.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
-from warden.config.schema import build_model
-from warden.engine.app import App
+from warden.config.schema import WardenConfig, build_model
+from warden.engine.app import App, Service
+from warden.store.sql import SqlStore
 from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
@@ -61,6 +63,27 @@ class Running:
         self.app, self.url, self.target = app, url, target
 
 
+@contextlib.asynccontextmanager
+async def serve_app(
+    cfg: WardenConfig,
+    db: Path,
+    target: Target,
+    services: Callable[[SqlStore], Sequence[Service]] = lambda _: (),
+) -> AsyncIterator[Running]:
+    """``cfg`` running and serving the web app on 127.0.0.1, with an operator ``ops``; on exit
+    the App and the ``target`` stop and the store closes."""
+    store = open_store(f"sqlite:///{db}")
+    app = App(cfg, store, flush_interval=0.1, services=services(store))
+    book = UserBook(store.engine, CHEAP_HASHER)
+    book.add_user("ops", PASSWORD, Role.OPERATOR)
+    try:
+        async with serve_web(app, book) as port:
+            yield Running(app, f"http://127.0.0.1:{port}", target)
+    finally:
+        await target.stop()
+        store.close()
+
+
 @pytest.fixture
 async def running(tmp_path: Path) -> AsyncIterator[Running]:
     target = Target()
@@ -84,16 +107,8 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
             ],
         }
     )
-    store = open_store(f"sqlite:///{tmp_path}/b.db")
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("ops", PASSWORD, Role.OPERATOR)
-    try:
-        async with serve_web(app, book) as port:
-            yield Running(app, f"http://127.0.0.1:{port}", target)
-    finally:
-        await target.stop()
-        store.close()
+    async with serve_app(cfg, tmp_path / "b.db", target) as running:
+        yield running
 
 
 async def test_login_outage_and_recovery_and_status_page(

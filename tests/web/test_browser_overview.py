@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
-from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS, Running, Target
+from tests.web.conftest import PASSWORD
+from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS, Running, Target, serve_app
 from warden.config.schema import build_model
-from warden.engine.app import App
 from warden.incidents.storage import IncidentRepository
-from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,16 +43,8 @@ async def two_targets(tmp_path: Path) -> AsyncIterator[Running]:
             ]
         }
     )
-    store = open_store(f"sqlite:///{tmp_path}/o.db")
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("ops", PASSWORD, Role.OPERATOR)
-    try:
-        async with serve_web(app, book) as port:
-            yield Running(app, f"http://127.0.0.1:{port}", target)
-    finally:
-        await target.stop()
-        store.close()
+    async with serve_app(cfg, tmp_path / "o.db", target) as running:
+        yield running
 
 
 async def test_overview_down_first_bar_panels_and_sse(

@@ -7,37 +7,8 @@ its end, and had not ended before its start); notifications when they were queue
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-
 from warden.alerting.model import Alert
-from warden.config._types import parse_duration
-
-
-def parse_moment(text: str, now: float) -> float:
-    """``"2h"`` -> now - 7200; ``"2026-03-01T02:00"`` -> that time (UTC); ValueError otherwise."""
-    text = text.strip()
-    try:
-        value = float(text)
-    except ValueError:
-        pass
-    else:
-        if not math.isfinite(value) or not 0 <= value <= 1e11:
-            raise ValueError(f"{text!r} is not a time")
-        return value
-    try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is neither a duration (2h, 30m, 7d) nor an ISO time (2026-03-01T02:00Z)"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
+from warden.config._types import parse_moment
 
 
 def parse_period(since: str | None, until: str | None, now: float) -> tuple[float, float]:

@@ -32,27 +32,20 @@ from warden.backup.sources._base import (
     open_source,
 )
 from warden.backup.stream import Progress, check_object, open_object
-from warden.config._types import parse_duration
+from warden.config._types import parse_moment
 from warden.engine.clock import Clock, SystemClock
 from warden.errors import BackupError, IntegrityError, WardenError
 
 
 def parse_at(text: str, now: float) -> float:
-    """``--at``: an ISO time (UTC unless it says otherwise) or a duration ago (``2d``)."""
-    value = text.strip()
+    """``--at``: an ISO time (UTC unless it says otherwise), a duration ago (``2d``) or epoch
+    seconds; BackupError names the accepted forms."""
     try:
-        return now - parse_duration(value)
-    except ValueError:
-        pass
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_moment(text, now)
     except ValueError:
         raise BackupError(
             f"--at {text!r}: use a backup id, an ISO time (2025-01-31T12:00Z) or an age (2d)"
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
 
 
 def select_backup(entries: list[BackupEntry], name: str, at: str | None, now: float) -> BackupEntry:

@@ -25,6 +25,7 @@ from warden.collectors._base import Collector, CollectorConfig, register
 from warden.engine.clock import Clock
 from warden.errors import CollectorError
 from warden.results import Sample
+from warden.store.histogram import quantile
 from warden.traffic.follow import LogFollower
 from warden.traffic.formats import FORMATS, LogFormat, log_format
 from warden.traffic.routes import RouteNamer, compile_pattern
@@ -152,8 +153,6 @@ class AccessLogCollector(Collector[AccessLogConfig]):
         ]
         if total >= self.config.min_requests:
             out.append(self.sample("http_error_ratio", errors / total, now, service=svc))
-        from warden.store.histogram import quantile
-
         for q, label in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
             value = quantile(merged, q)
             if value is not None:

@@ -7,7 +7,9 @@ its URL with the password replaced by ``***``.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import math
 import re
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +31,32 @@ def parse_duration(value: Any) -> float:
     if not isinstance(value, str):
         raise ValueError("must be a duration such as 30s, 5m or 1h")
     return _parse_duration_text(value)
+
+
+def parse_moment(text: str, now: float) -> float:
+    """``"2h"`` -> now - 7200; ``"2026-03-01T02:00"`` -> that time (UTC); ValueError otherwise."""
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(value) or not 0 <= value <= 1e11:
+            raise ValueError(f"{text!r} is not a time")
+        return value
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a duration (2h, 30m, 7d) nor an ISO time (2026-03-01T02:00Z)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()
 
 
 @functools.lru_cache(maxsize=1024)
