@@ -101,6 +101,36 @@ def test_samples_and_series(store: SqlStore) -> None:
     assert [d.points for d in disks] == [[(T0, 2e9)]]
 
 
+def test_sample_sums_are_exact_across_raw_and_rollups(store: SqlStore) -> None:
+    """Increases summed over a range give the same total whether the range is still raw,
+    rolled into minutes or into hours (what histogram quantiles over long windows read)."""
+    samples = [
+        Sample("h_bucket_increase", {"le": le}, float(i % 7 + 1), T0 + i * 15)
+        for i in range(4 * 240)  # four hours every 15 s
+        for le in ("0.1", "+Inf")
+    ]
+    store.write(samples=samples)
+    want = {
+        le: sum(s.value for s in samples if s.labels["le"] == le and s.time < T0 + 4 * 3600)
+        for le in ("0.1", "+Inf")
+    }
+
+    def sums(until: float) -> dict[str, float]:
+        got = store.sample_sums("h_bucket_increase", T0, until)
+        return {s.labels["le"]: s.total for s in got}
+
+    assert sums(T0 + 4 * 3600) == want
+    now = T0 + 5 * 3600
+    store.rollup(now)
+    store.prune(now, raw=3600, minute=7200, hour=400 * 86400)  # hours, then minutes, then raw
+    assert sums(T0 + 4 * 3600) == want
+    assert [s.count for s in store.sample_sums("h_bucket_increase", T0, now, {"le": "0.1"})] == [
+        4 * 240
+    ]
+    assert store.sample_sums("h_bucket_increase", T0, T0) == []
+    assert store.sample_sums("nothing", T0, now) == []
+
+
 def test_heartbeats(store: SqlStore) -> None:
     store.record_heartbeat("nightly", T0)
     store.record_heartbeat("nightly", T0 + 60)

@@ -7,14 +7,18 @@ least ``min_requests``), ``http_request_duration_seconds_p50|p95|p99``,
 ``http_response_bytes_per_second`` and ``access_log_bad_lines`` (lines that did not parse).
 Route level (``method`` and ``route`` labels too): ``http_route_requests_total`` (a counter
 since the collector started), ``http_route_requests_per_second``,
-``http_route_error_ratio`` and ``http_route_duration_seconds_p95``. The built-in rules
+``http_route_error_ratio`` and ``http_route_duration_seconds_p95``; and the per-route history
+of traffic/interval.py (requests, 5xx and a latency histogram per interval, which ``warden
+traffic top`` sums over any window). The built-in rules
 TrafficErrorRateHigh (> 1%) and TrafficSlow (p95 > 1 s) read the service-level series.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Literal
@@ -25,9 +29,11 @@ from warden.collectors._base import Collector, CollectorConfig, register
 from warden.engine.clock import Clock
 from warden.errors import CollectorError
 from warden.results import Sample
-from warden.store.histogram import quantile
+from warden.store.histogram import quantile, upper_bound
+from warden.traffic.buckets import LOG_BOUNDS, bucket_index
 from warden.traffic.follow import LogFollower
 from warden.traffic.formats import FORMATS, LogFormat, log_format
+from warden.traffic.interval import RouteCounts, history_points
 from warden.traffic.routes import RouteNamer, compile_pattern
 from warden.traffic.stats import TrafficStats
 
@@ -112,6 +118,8 @@ class AccessLogCollector(Collector[AccessLogConfig]):
                                    method=method, route=route))  # fmt: skip
         if span is not None:  # the first read has no interval to divide by
             out += self._rates(stats, span, now)
+        for name, labels, value in history_points(svc, _route_counts(stats)):
+            out.append(self.sample(name, value, now, **labels))
         return out
 
     def _tally(self, lines: list[bytes]) -> tuple[TrafficStats, int]:
@@ -174,3 +182,25 @@ class AccessLogCollector(Collector[AccessLogConfig]):
 
     async def close(self) -> None:
         self.follower.close()
+
+
+def _route_counts(stats: TrafficStats) -> list[RouteCounts]:
+    """Each route's interval with its latencies in the stored histogram's buckets (a log bucket
+    goes whole to the stored bucket holding its upper bound: 10 % at most)."""
+    out = []
+    for s in stats.by_route.values():
+        r = RouteCounts(s.method, s.route, float(s.requests), float(s.errors), layout=_LAYOUT)
+        for index, n in s.buckets.items():
+            bound = _stored_bound(index)
+            r.buckets[bound] = r.buckets.get(bound, 0.0) + n
+        out.append(r)
+    return out
+
+
+_LAYOUT = (*LOG_BOUNDS, math.inf)
+
+
+@functools.cache
+def _stored_bound(log_index: int) -> float:
+    i = bucket_index(upper_bound(log_index))
+    return LOG_BOUNDS[i] if i < len(LOG_BOUNDS) else math.inf

@@ -15,6 +15,7 @@ from warden.store.protocol import (
     MonitorInfo,
     MonitorState,
     SeriesPoints,
+    SeriesSum,
     Store,
     Uptime,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "MonitorInfo",
     "MonitorState",
     "SeriesPoints",
+    "SeriesSum",
     "SqlStore",
     "Store",
     "Uptime",

@@ -16,7 +16,7 @@ from warden.results import PHASES, CheckResult, ErrorClass, Status
 from warden.store import histogram
 from warden.store import schema as s
 from warden.store._core import HOUR, MINUTE, StoreCore
-from warden.store.protocol import MonitorState, SeriesPoints, Uptime
+from warden.store.protocol import MonitorState, SeriesPoints, SeriesSum, Uptime
 
 
 class ReadsMixin(StoreCore):
@@ -290,6 +290,55 @@ class ReadsMixin(StoreCore):
                 ).all()
                 out.append(SeriesPoints(name, json.loads(lkey), [(p.ts, p.value) for p in pts]))
         return out
+
+    def sample_sums(
+        self, name: str, since: float, until: float, labels: Mapping[str, str] | None = None
+    ) -> list[SeriesSum]:
+        wanted = {
+            sid: key[1]
+            for key, sid in self._series_ids.items()
+            if key[0] == name and _labels_match(key[1], labels)
+        }
+        if not wanted or until <= since:
+            return []
+        totals: dict[int, list[float]] = {sid: [0.0, 0] for sid in wanted}
+        ids = sorted(wanted)
+        with self._connect() as conn:
+            raw_from = self._horizon(conn, "raw_horizon")
+            minute_from = self._horizon(conn, "minute_horizon")
+            t, r = s.samples, s.sample_rollups
+            parts: list[Any] = []
+            lo = max(since, raw_from)
+            if lo < until:
+                parts.append(
+                    select(t.c.series_id, func.sum(t.c.value), func.count())
+                    .where(t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < until)
+                    .group_by(t.c.series_id)
+                )
+            for resolution, lo_r, hi_r in (
+                (MINUTE, max(since, minute_from), min(until, raw_from)),
+                (HOUR, since, min(until, minute_from)),
+            ):
+                if lo_r < hi_r:
+                    parts.append(
+                        select(r.c.series_id, func.sum(r.c.sum), func.sum(r.c.n))
+                        .where(
+                            r.c.series_id.in_(ids),
+                            r.c.resolution == resolution,
+                            r.c.bucket >= lo_r,
+                            r.c.bucket < hi_r,
+                        )
+                        .group_by(r.c.series_id)
+                    )
+            for statement in parts:
+                for sid, total, n in conn.execute(statement):
+                    totals[sid][0] += float(total or 0.0)
+                    totals[sid][1] += int(n or 0)
+        return [
+            SeriesSum(name, json.loads(wanted[sid]), total, int(n))
+            for sid, (total, n) in totals.items()
+            if n
+        ]
 
     def size_bytes(self) -> int:
         with self._connect() as conn:

@@ -61,6 +61,16 @@ class Uptime:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesSum:
+    """The sum and count of one series' samples over a range (raw samples and rollups)."""
+
+    name: str
+    labels: Mapping[str, str]
+    total: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class SeriesPoints:
     """One metric series over a range."""
 
@@ -125,6 +135,13 @@ class Store(Protocol):
     def sample_points(
         self, name: str, since: float, until: float, labels: Mapping[str, str] | None = None
     ) -> list[SeriesPoints]: ...
+
+    def sample_sums(
+        self, name: str, since: float, until: float, labels: Mapping[str, str] | None = None
+    ) -> list[SeriesSum]:
+        """Per series of ``name`` (with ``labels``): the sum of its samples in ``[since,
+        until)``, from raw samples where they are kept and from rollups before that. Exact
+        over any range for series whose samples are increases (histogram buckets)."""
 
     def record_heartbeat(self, monitor: str, at: float) -> None: ...
 
