@@ -131,6 +131,19 @@ def test_sample_sums_are_exact_across_raw_and_rollups(store: SqlStore) -> None:
     assert store.sample_sums("nothing", T0, now) == []
 
 
+def test_horizons_off_the_minute_count_no_check_twice(store: SqlStore) -> None:
+    """Pruning at a time 20 s past a minute: the rollup minute holding the raw horizon is not
+    read as well as the raw rows after it (nor an hour as well as its minutes)."""
+    store.sync_monitors([MonitorInfo("m")])
+    checks = [result("m", T0 + i * 10) for i in range(3 * 360)]
+    store.write(results=checks)
+    now = T0 + 3 * 3600 + 20
+    store.rollup(now)
+    store.prune(now, raw=3600, minute=5400 + 17, hour=400 * 86400)
+    assert store.uptime("m", T0, now).total == len(checks)
+    assert store.uptimes(T0, now)["m"].total == len(checks)
+
+
 def test_heartbeats(store: SqlStore) -> None:
     store.record_heartbeat("nightly", T0)
     store.record_heartbeat("nightly", T0 + 60)

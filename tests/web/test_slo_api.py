@@ -250,8 +250,9 @@ async def test_latency_slo_says_it_covers_raw_results_only(make_site: Callable[.
     coverage = got["coverage"]
     assert coverage["source"] == "raw results"
     assert coverage["window_complete"] is False
-    assert coverage["from"] == now - DAY  # the raw horizon
-    assert (got["slo"]["total"], got["slo"]["good"]) == (1440, 1440 - 72)
+    assert coverage["from"] == math.floor((now - DAY) / MIN) * MIN  # the raw horizon
+    # the horizon is on a minute boundary: the check 10 s past the one a day ago is kept
+    assert (got["slo"]["total"], got["slo"]["good"]) == (1441, 1441 - 73)
     assert got["slo"] == slo_json(slo_status(site.store, slo, site.app.config.monitors, now))
 
 
@@ -343,3 +344,49 @@ async def test_detail_of_each_slo_keeps_to_the_document(slo_site: Site) -> None:
             response = await c.get(f"/api/v1/slos/{name}")
             assert response.status_code == 200
             operation.validate_response(response)
+
+
+async def test_histogram_slo_counts_stored_buckets_in_the_api_and_the_cli(
+    make_site: Callable[..., Site],
+) -> None:
+    """A latency SLO on a scraped histogram: requests at most ``le`` are good, counted from
+    bucket increases whether raw, rolled into minutes or into hours."""
+    from warden.results import Sample
+
+    slo = SloConfig.model_validate(
+        {
+            "name": "api-fast",
+            "objective": 99.0,
+            "window": "7d",
+            "histogram": {"series": "http_request_duration_seconds", "le": "250ms",
+                          "labels": {"collector": "api"}},
+        }
+    )  # fmt: skip
+    site = make_site(*MONITORS, slos=[slo])
+    now = site.clock.time()
+    name = "http_request_duration_seconds_bucket_increase"
+    samples = []
+    for i, t in enumerate(minute_times(now, 3 * 1440)):
+        slow = 3.0 if i % 60 == 0 else 0.0
+        for le, n in (("0.1", 90.0), ("0.25", 10.0), ("1.0", slow), ("+Inf", 0.0)):
+            samples.append(Sample(name, {"collector": "api", "le": le}, n, t))
+        samples.append(Sample(name, {"collector": "other", "le": "+Inf"}, 50.0, t))
+    site.store.write(samples=samples)
+    site.store.rollup(now)
+    site.store.prune(now, DAY, 2 * DAY, 400 * DAY)  # raw: 1 day, minutes: 2 days, then hours
+    async with site.client(Role.VIEWER) as c:
+        got = (await c.get("/api/v1/slos/api-fast")).json()
+    total = 3 * 1440 * 100 + 3 * 72
+    assert (got["slo"]["total"], got["slo"]["good"]) == (total, 3 * 1440 * 100)
+    assert got["slo"]["histogram"] == "http_request_duration_seconds"
+    assert got["slo"]["latency"] == 0.25
+    assert got["coverage"]["source"] == "stored histogram"
+    assert got["slo"] == slo_json(slo_status(site.store, slo, site.app.config.monitors, now))
+
+
+def test_a_histogram_slo_takes_no_monitors() -> None:
+    with pytest.raises(ValueError, match="takes no monitors"):
+        SloConfig.model_validate(
+            {"name": "x", "objective": 99, "monitors": ["api"],
+             "histogram": {"series": "h", "le": 1}}
+        )  # fmt: skip

@@ -175,6 +175,17 @@ class RouteConfig(ConfigModel):
     continue_: bool = Field(False, alias="continue")
 
 
+class HistogramSli(ConfigModel):
+    """A latency SLI from a stored histogram (a scraped one, or an access log's per-route
+    ``http_route_duration_seconds``): good requests are those at most ``le`` seconds."""
+
+    series: str = Field(description="Histogram name, e.g. http_request_duration_seconds.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Only series with these.")
+    le: Duration = Field(
+        gt=0, description="Good: at most this long; give one of the histogram's bucket bounds."
+    )
+
+
 class SloConfig(ConfigModel):
     name: str
     monitors: list[str] = Field(default_factory=list)
@@ -193,6 +204,15 @@ class SloConfig(ConfigModel):
         description="Checks a burn-rate rule's long window must hold before it is judged, so "
         "one failure on a young store is not a 27x burn.",
     )
+    histogram: HistogramSli | None = Field(
+        None, description="Measure requests from a stored histogram instead of checks."
+    )
+
+    @model_validator(mode="after")
+    def _source(self) -> SloConfig:
+        if self.histogram is not None and (self.monitors or self.group or self.latency):
+            raise ValueError("a histogram SLO takes no monitors, group or latency (use le)")
+        return self
 
 
 class MaintenanceConfig(ConfigModel):

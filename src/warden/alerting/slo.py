@@ -3,6 +3,8 @@
 Availability counts checks that were up (or degraded) among all checks, using the store's
 exact ``uptime`` (raw results, then rollups). A latency SLO counts checks that were up and at
 most ``latency`` slow; it reads raw results, so it covers the raw retention (7 days by default).
+A histogram SLO counts requests of a stored histogram (traffic/buckets.py) at most ``le`` slow
+among all, from raw samples and rollups, so it covers any window exactly.
 Burn-rate alerts follow the SRE workbook: page when 1h and 5m burn above 14.4x, or 6h and
 30m above 6x; open a ticket when 3d and 6h burn above 1x. A rule is judged only once its long
 window holds ``min_events`` checks (100 by default): on a young store, or a quiet SLO, a single
@@ -11,17 +13,19 @@ failure would otherwise read as a 27x burn and page.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from warden.alerting.config import SloConfig
+from warden.alerting.config import HistogramSli, SloConfig
 from warden.alerting.evaluator import RuleSpec
 from warden.alerting.model import Observation
 from warden.alerting.rules import EvalContext, select_monitors
 from warden.config.schema import MonitorBase
 from warden.results import Status
 from warden.store.protocol import Store
+from warden.traffic.buckets import SUFFIX, le_value
 
 BURN_WINDOWS: dict[str, float] = {
     "5m": 300.0,
@@ -48,6 +52,7 @@ class SloStatus:
     page: bool = False
     ticket: bool = False
     latency: float | None = None  # a latency SLO's threshold (seconds)
+    histogram: str | None = None  # a histogram SLO's series
 
 
 def slo_json(st: SloStatus) -> dict[str, Any]:
@@ -57,6 +62,7 @@ def slo_json(st: SloStatus) -> dict[str, Any]:
         "objective": st.objective,
         "window": st.window,
         "latency": st.latency,
+        "histogram": st.histogram,
         "monitors": list(st.monitors),
         "total": st.total,
         "good": st.good,
@@ -69,6 +75,8 @@ def slo_json(st: SloStatus) -> dict[str, Any]:
 
 
 def slo_monitors(slo: SloConfig, monitors: Sequence[MonitorBase]) -> list[str]:
+    if slo.histogram is not None:
+        return []
     patterns = slo.monitors or ["*"]
     return [m.name for m in select_monitors(monitors, patterns, slo.group)]
 
@@ -77,6 +85,14 @@ def good_total(
     store: Store, slo: SloConfig, names: Sequence[str], since: float, until: float
 ) -> tuple[int, int]:
     good = total = 0
+    if slo.histogram is not None:
+        sli = slo.histogram
+        for s in store.sample_sums(sli.series + SUFFIX, since, until, sli.labels or None):
+            bound = le_value(s.labels.get("le", "+Inf"))
+            total += round(s.total)
+            if bound <= sli.le:
+                good += round(s.total)
+        return good, total
     if slo.latency is None:  # exact counts of every monitor in one batched read
         every = store.uptimes(since, until, names)
         for name in names:
@@ -91,6 +107,23 @@ def good_total(
             if r.status is not Status.DOWN and r.latency <= slo.latency:
                 good += 1
     return good, total
+
+
+def histogram_buckets(
+    sli: HistogramSli, per_series: Mapping[str, Mapping[float, float]]
+) -> dict[float, tuple[int, int]]:
+    """(good, total) per time bucket from the sums of each bucket series of the histogram
+    (keyed by labels JSON, as ``queries.sample_sum_buckets`` gives them)."""
+    out: dict[float, tuple[int, int]] = {}
+    for labels_json, sums in per_series.items():
+        labels = json.loads(labels_json)
+        if any(labels.get(k) != v for k, v in sli.labels.items()):
+            continue
+        good_bucket = le_value(labels.get("le", "+Inf")) <= sli.le
+        for at, n in sums.items():
+            g0, t0 = out.get(at, (0, 0))
+            out[at] = (g0 + (round(n) if good_bucket else 0), t0 + round(n))
+    return out
 
 
 def burn_rate(good: int, total: int, objective: float) -> float | None:
@@ -152,7 +185,8 @@ def status_from_counts(
         rates,
         page=_over(rates, PAGE_RULES, counts, slo.min_events),
         ticket=_over(rates, TICKET_RULES, counts, slo.min_events),
-        latency=slo.latency,
+        latency=slo.histogram.le if slo.histogram is not None else slo.latency,
+        histogram=slo.histogram.series if slo.histogram is not None else None,
     )
 
 

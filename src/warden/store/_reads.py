@@ -304,32 +304,34 @@ class ReadsMixin(StoreCore):
         totals: dict[int, list[float]] = {sid: [0.0, 0] for sid in wanted}
         ids = sorted(wanted)
         with self._connect() as conn:
-            raw_from = self._horizon(conn, "raw_horizon")
-            minute_from = self._horizon(conn, "minute_horizon")
             t, r = s.samples, s.sample_rollups
             parts: list[Any] = []
-            lo = max(since, raw_from)
-            if lo < until:
-                parts.append(
-                    select(t.c.series_id, func.sum(t.c.value), func.count())
-                    .where(t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < until)
-                    .group_by(t.c.series_id)
-                )
-            for resolution, lo_r, hi_r in (
-                (MINUTE, max(since, minute_from), min(until, raw_from)),
-                (HOUR, since, min(until, minute_from)),
+            raw_from = self._horizon(conn, "raw_horizon")
+            minute_from = self._horizon(conn, "minute_horizon")
+            for kind, lo, hi in (
+                ("raw", max(since, raw_from), until),
+                ("minute", max(since, minute_from), min(until, raw_from)),
+                ("hour", since, min(until, minute_from)),
             ):
-                if lo_r < hi_r:
+                if lo >= hi:
+                    continue
+                if kind == "raw":
                     parts.append(
-                        select(r.c.series_id, func.sum(r.c.sum), func.sum(r.c.n))
-                        .where(
-                            r.c.series_id.in_(ids),
-                            r.c.resolution == resolution,
-                            r.c.bucket >= lo_r,
-                            r.c.bucket < hi_r,
-                        )
-                        .group_by(r.c.series_id)
+                        select(t.c.series_id, func.sum(t.c.value), func.count())
+                        .where(t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < hi)
+                        .group_by(t.c.series_id)
                     )
+                    continue
+                parts.append(
+                    select(r.c.series_id, func.sum(r.c.sum), func.sum(r.c.n))
+                    .where(
+                        r.c.series_id.in_(ids),
+                        r.c.resolution == (MINUTE if kind == "minute" else HOUR),
+                        r.c.bucket >= lo,
+                        r.c.bucket < hi,
+                    )
+                    .group_by(r.c.series_id)
+                )
             for statement in parts:
                 for sid, total, n in conn.execute(statement):
                     totals[sid][0] += float(total or 0.0)

@@ -204,9 +204,15 @@ class RollupsMixin(StoreCore):
         deleted = 0
         with self._begin() as conn:
             rolled = self._horizon(conn, "rolled_minutes_until", default=0.0) or 0.0
-            raw_cut = min(now - raw, rolled)
-            minute_cut = min(
-                now - minute, self._horizon(conn, "rolled_hours_until", default=0.0) or 0.0
+            # horizons on bucket boundaries: a range read from raw rows after the raw horizon
+            # and from rollups before it then counts no minute (or hour) twice
+            raw_cut = math.floor(min(now - raw, rolled) / MINUTE) * MINUTE
+            minute_cut = (
+                math.floor(
+                    min(now - minute, self._horizon(conn, "rolled_hours_until", default=0.0) or 0.0)
+                    / HOUR
+                )
+                * HOUR
             )
             if raw_cut > self._horizon(conn, "raw_horizon"):
                 deleted += conn.execute(

@@ -211,8 +211,8 @@ def bucket_counts(
     return {mid: dict(sorted(buckets.items())) for mid, buckets in out.items()}
 
 
-def _fine_spans(
-    t: Tiers, since: float, until: float, fine_from: float
+def fine_spans(
+    t: Tiers, since: float, until: float, fine_from: float = -math.inf
 ) -> list[tuple[str, float, float]]:
     """Like ``_spans``, but minute rollups (where still kept) from ``fine_from`` on."""
     hours = t.hours_until if t.hours_until is not None else -math.inf
@@ -274,7 +274,7 @@ def good_buckets(
     with engine.connect() as conn:
         t = tiers(conn)
         if latency is None:
-            spans = _fine_spans(t, since, until, fine_from)
+            spans = fine_spans(t, since, until, fine_from)
         else:
             spans = (
                 [("raw", max(since, t.raw_from), until)] if max(since, t.raw_from) < until else []
@@ -425,3 +425,44 @@ def series_names(engine: Engine) -> list[tuple[str, dict[str, str]]]:
             select(s.series.c.name, s.series.c.labels).order_by(s.series.c.name)
         ).all()
     return [(r.name, json.loads(r.labels)) for r in rows]
+
+
+def sample_sum_buckets(
+    engine: Engine, name: str, since: float, until: float, *, fine_from: float = -math.inf
+) -> dict[str, dict[float, float]]:
+    """Per series of ``name`` (keyed by its labels JSON): the sum of its samples per bucket
+    in ``[since, until)`` (per minute from raw samples and minute rollups, per hour before
+    ``fine_from``'s hour), for series whose samples are increases (histogram buckets)."""
+    out: dict[str, dict[float, float]] = {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(s.series.c.id, s.series.c.labels).where(s.series.c.name == name)
+        ).all()
+        labels_of = {r.id: r.labels for r in rows}
+        if not labels_of or since >= until:
+            return out
+        ids = sorted(labels_of)
+        dialect = engine.dialect.name
+        for kind, lo, hi in fine_spans(tiers(conn), since, until, fine_from):
+            if kind == "raw":
+                t = s.samples
+                b = _bucket(t.c.ts, dialect)
+                query = (
+                    select(t.c.series_id, b, func.sum(t.c.value))
+                    .where(t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < hi)
+                    .group_by(t.c.series_id, b)
+                )
+                params: dict[str, Any] = {"step": MINUTE}
+            else:
+                r = s.sample_rollups
+                query = select(r.c.series_id, r.c.bucket, r.c.sum).where(
+                    r.c.series_id.in_(ids),
+                    r.c.resolution == (MINUTE if kind == "minute" else HOUR),
+                    r.c.bucket >= lo,
+                    r.c.bucket < hi,
+                )
+                params = {}
+            for sid, bucket, total in conn.execute(query, params):
+                per = out.setdefault(labels_of[sid], {})
+                per[float(bucket)] = per.get(float(bucket), 0.0) + float(total or 0.0)
+    return out

@@ -508,6 +508,10 @@ def _slo_paths() -> dict[str, Any]:
         objective={"type": "number", "description": "Percent of checks that must be good."},
         window={"type": "number", "description": "Seconds."},
         latency={**_NUM, "description": "Latency SLO: seconds a good check may take."},
+        histogram={
+            "type": ["string", "null"],
+            "description": "Histogram SLO: the stored histogram whose requests are counted.",
+        },
         monitors={"type": "array", "items": {"type": "string"}},
         total={"type": "integer"},
         good={"type": "integer"},

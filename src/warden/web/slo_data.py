@@ -35,11 +35,13 @@ from warden.alerting.slo import (
     SloStatus,
     budget_remaining,
     burn_rate,
+    histogram_buckets,
     slo_monitors,
     status_from_counts,
 )
 from warden.config.schema import MonitorBase
 from warden.store import queries
+from warden.traffic.buckets import SUFFIX
 
 log = logging.getLogger("warden.web")
 
@@ -106,7 +108,13 @@ class SloReport:
             "until": self.now,
             "first_check": first,
             "window_complete": self.covered_from <= self.now - self.slo.window,
-            "source": "raw results" if self.slo.latency is not None else "rollups and raw results",
+            "source": (
+                "stored histogram"
+                if self.slo.histogram is not None
+                else "raw results"
+                if self.slo.latency is not None
+                else "rollups and raw results"
+            ),
         }
 
     def history(self) -> dict[str, Any]:
@@ -235,6 +243,8 @@ class SloBook:
             log.warning("SLO figures for /metrics not refreshed: %s", exc)
 
     def _compute(self, slo: SloConfig, names: list[str], now: float) -> SloReport:
+        if slo.histogram is not None:
+            return self._compute_histogram(slo, now)
         mids = sorted(self.ids(names).values())
         with self.engine.connect() as conn:
             tiers = queries.tiers(conn)
@@ -268,6 +278,19 @@ class SloBook:
             counts[label] = sums.between(now - seconds, now + 1.0)
         status = status_from_counts(slo, names, counts)
         return SloReport(slo, now, status, sums, data_from)
+
+    def _compute_histogram(self, slo: SloConfig, now: float) -> SloReport:
+        """A histogram SLO's counts: summed bucket increases per minute (hours further back)."""
+        assert slo.histogram is not None
+        need_from = math.floor((now - 2 * slo.window) / HOUR) * HOUR
+        per_series = queries.sample_sum_buckets(
+            self.engine, slo.histogram.series + SUFFIX, need_from, now + 1.0, fine_from=now - FINE
+        )
+        sums = Sums.of(histogram_buckets(slo.histogram, per_series))
+        counts = {"window": sums.between(now - slo.window, now + 1.0)}
+        for label, seconds in BURN_WINDOWS.items():
+            counts[label] = sums.between(now - seconds, now + 1.0)
+        return SloReport(slo, now, status_from_counts(slo, [], counts), sums, need_from)
 
 
 def _compact(
