@@ -1,4 +1,6 @@
-"""``warden traffic``: real traffic from access logs (``top``: slowest and most erroring routes)."""
+"""``warden traffic``: real traffic (``top``: the slowest and most erroring routes, from the
+stored history of the access log and Prometheus collectors, or from a log file given directly).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +11,20 @@ from typing import Annotated, Any
 
 import typer
 
-from warden.cli._common import JsonOption, fail, handle_errors, stdout, write_json
+from warden.cli._common import (
+    ConfigOption,
+    JsonOption,
+    fail,
+    handle_errors,
+    load,
+    stdout,
+    write_json,
+)
 from warden.cli._table import Col, table
 
-app = typer.Typer(help="Real traffic from access logs.", no_args_is_help=True)
+app = typer.Typer(
+    help="Real traffic from access logs and scraped app metrics.", no_args_is_help=True
+)
 
 FORMATS = "nginx, apache, json, alb, cloudfront"
 
@@ -24,27 +36,48 @@ def _ms(value: float | None) -> str:
 @app.command("top")
 @handle_errors
 def top(
-    log: Annotated[Path, typer.Option("--log", help="Access log file (.gz too).")],
-    fmt: Annotated[str, typer.Option("--format", help=f"One of {FORMATS}.")] = "nginx",
+    log: Annotated[
+        Path | None,
+        typer.Option("--log", help="Read this access log (.gz too) instead of the store."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"With --log: one of {FORMATS}.")] = "nginx",
     sort: Annotated[
         str, typer.Option(help="Rank by p95, p99, errors (5xx rate), rate or requests.")
     ] = "p95",
     limit: Annotated[int, typer.Option(min=1, help="Routes to show.")] = 20,
     since: Annotated[
-        str | None, typer.Option(help="Only requests of the last DURATION of the log (1h).")
+        str | None,
+        typer.Option(
+            help="Start of the window: a duration back (1h) or an ISO time. Store: 1h by "
+            "default; --log: the log's last DURATION (default: all of it)."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Store: end of the window (default: now).")
+    ] = None,
+    service: Annotated[
+        str | None, typer.Option(help="Store: only this service (collector name by default).")
     ] = None,
     route: Annotated[
         list[str] | None,
-        typer.Option("--route", help="Route pattern such as /users/:id (repeatable)."),
+        typer.Option("--route", help="With --log: route pattern such as /users/:id (repeat)."),
     ] = None,
     field: Annotated[
         list[str] | None,
         typer.Option(help="JSON format: NAME=KEY, e.g. duration=upstream.time (repeatable)."),
     ] = None,
     duration_unit: Annotated[str, typer.Option(help="JSON format: s, ms or us.")] = "s",
+    config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """The slowest and most erroring routes of an access log: p50, p95, p99, rate, errors."""
+    """The slowest and most erroring routes: p50, p95, p99, rate and 5xx rate over a window.
+
+    Without --log it reads what the access_log and prometheus collectors of `warden up`
+    stored; with --log it reads that file and needs no config.
+    """
+    if log is None:
+        _top_from_store(config, sort, limit, since, until, service, json_out)
+        return
     from warden.config._types import parse_duration
     from warden.traffic.top import top_from_log
 
@@ -82,6 +115,48 @@ def top(
         fail(f"--log {log}: {exc.strerror or exc}", 1)
     if json_out:
         write_json("traffic.top", data)
+        return
+    _print(data)
+
+
+def _top_from_store(
+    config: Path | None,
+    sort: str,
+    limit: int,
+    since: str | None,
+    until: str | None,
+    service: str | None,
+    json_out: bool,
+) -> None:
+    from warden.config._types import parse_moment
+    from warden.tables import open_store
+    from warden.traffic.top import top_from_store
+
+    now = time.time()
+    try:
+        start = parse_moment(since or "1h", now)
+    except ValueError as exc:
+        fail(f"--since: {exc}")
+    try:
+        end = parse_moment(until, now) if until else now
+    except ValueError as exc:
+        fail(f"--until: {exc}")
+    cfg = load(config)
+    store = open_store(cfg.store.url.get_secret_value())
+    try:
+        data = top_from_store(store, start, end, service=service, sort=sort, limit=limit)
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if json_out:
+        write_json("traffic.top", data)
+        return
+    if not data["routes"]:
+        stdout().print(
+            "No stored traffic in this window. Add an access_log or prometheus collector "
+            "(docs/traffic.md) and run `warden up`, or read a file with --log."
+        )
         return
     _print(data)
 
@@ -133,7 +208,8 @@ def _print(data: dict[str, Any]) -> None:
         f"{(data['error_rate'] or 0) * 100:.2f}%, sorted by {data['sort']}"
     )
     cols = [
-        Col("route"), Col("method", whole=True), Col("requests", right=True),
+        Col("route"), Col("method", whole=True), Col("service", whole=True),
+        Col("requests", right=True),
         Col("req/s", right=True), Col("5xx %", right=True), Col("4xx", right=True),
         Col("p50 ms", right=True), Col("p95 ms", right=True), Col("p99 ms", right=True),
     ]  # fmt: skip
@@ -141,10 +217,11 @@ def _print(data: dict[str, Any]) -> None:
         [
             r["route"],
             r["method"],
+            r["service"] or "",
             f"{r['requests']:,}",
             f"{r['rate']:,.2f}" if r["rate"] is not None else "-",
             f"{(r['error_rate'] or 0) * 100:.2f}",
-            str(r["status"]["4xx"]),
+            str(r["status"]["4xx"]) if r["status"] else "-",
             _ms(r["p50_ms"]),
             _ms(r["p95_ms"]),
             _ms(r["p99_ms"]),
@@ -153,8 +230,9 @@ def _print(data: dict[str, Any]) -> None:
     ]
     out.print(table(cols, rows))
     if data["bad_lines"]:
-        first = data["bad_samples"][0]
-        out.print(
-            f"[yellow]{data['bad_lines']:,} line(s) did not parse as {data['format']}[/]; "
-            f"first at line {first['line']}: {first['text'][:120]}"
-        )
+        said = f"[yellow]{data['bad_lines']:,} line(s) did not parse"
+        said += f" as {data['format']}[/]" if data["format"] else "[/] (see the warden up log)"
+        if data["bad_samples"]:
+            first = data["bad_samples"][0]
+            said += f"; first at line {first['line']}: {first['text'][:120]}"
+        out.print(said)

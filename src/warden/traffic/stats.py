@@ -99,6 +99,7 @@ def _ms(seconds: float | None) -> float | None:
 
 def _row(s: RouteStats, span: float) -> dict[str, Any]:
     return {
+        "service": None,
         "method": s.method,
         "route": s.route,
         "requests": s.requests,

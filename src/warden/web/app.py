@@ -50,6 +50,7 @@ from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
+from warden.web.traffic_api import traffic_routes
 from warden.web.users import Role, UserBook
 from warden.web.users_api import user_routes
 
@@ -161,6 +162,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *user_routes(web),
             *alert_routes(web, alerts),
             *slo_routes(web),
+            *traffic_routes(web),
             *incident_routes(web),
             *page_routes(web),
             *managed_page_routes(web),

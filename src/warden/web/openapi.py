@@ -268,6 +268,7 @@ def openapi_document() -> dict[str, Any]:
     }
     paths.update(_alert_paths())
     paths.update(_slo_paths())
+    paths.update(_traffic_paths())
     paths.update(_incident_paths())
     openapi_managed.merge(paths)
     return {
@@ -509,7 +510,8 @@ def _slo_paths() -> dict[str, Any]:
         window={"type": "number", "description": "Seconds."},
         latency={**_NUM, "description": "Latency SLO: seconds a good check may take."},
         histogram={
-            "type": ["string", "null"],
+            "type": "string",
+            "nullable": True,
             "description": "Histogram SLO: the stored histogram whose requests are counted.",
         },
         monitors={"type": "array", "items": {"type": "string"}},
@@ -562,4 +564,58 @@ def _slo_paths() -> dict[str, Any]:
                 detail,
             )
         },
+    }
+
+
+def _traffic_paths() -> dict[str, Any]:
+    from warden.traffic.stats import SORTS
+
+    route = _obj(
+        service={"type": "string", "nullable": True},
+        method={"type": "string"},
+        route={"type": "string", "description": "Templated path, e.g. /users/:id."},
+        requests={"type": "integer"},
+        rate={**_NUM, "description": "Requests per second over the window."},
+        errors={"type": "integer", "description": "Server errors (5xx)."},
+        error_rate=_NUM,
+        status={"type": "object", "nullable": True, "additionalProperties": {"type": "integer"}},
+        p50_ms=_NUM,
+        p95_ms=_NUM,
+        p99_ms=_NUM,
+        timed={"type": "integer"},
+        bytes_out={"type": "integer", "nullable": True},
+    )
+    route["required"] = ["method", "route", "requests", "errors", "p95_ms"]
+    body = _obj(
+        schema={"type": "string", "enum": ["warden.traffic.top/v1"]},
+        source={"type": "string"},
+        sort={"type": "string"},
+        window=_obj(
+            **{"from": {"type": "string", "nullable": True}},
+            to={"type": "string", "nullable": True},
+            seconds={"type": "number"},
+        ),
+        requests={"type": "integer"},
+        errors={"type": "integer"},
+        error_rate=_NUM,
+        bad_lines={"type": "integer"},
+        route_count={"type": "integer"},
+        routes={"type": "array", "items": route},
+    )
+    body["required"] = ["schema", "window", "requests", "routes"]
+    params = [
+        _q("since", {"type": "number"}, "Epoch seconds (default: an hour before until)."),
+        _q("until", {"type": "number"}, "Epoch seconds (default: now)."),
+        _q("service", {"type": "string"}, "Only this service."),
+        _q("sort", {"type": "string", "enum": list(SORTS)}, "Rank by (default p95)."),
+        _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "Routes (default 20)."),
+    ]
+    return {
+        "/api/v1/traffic/top": {
+            "get": _op(
+                "The slowest and most erroring routes of stored traffic over a window",
+                params,
+                body,
+            )
+        }
     }
