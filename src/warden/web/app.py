@@ -51,6 +51,7 @@ from warden.web.slo_api import slo_routes
 from warden.web.slo_pages import slo_page_routes
 from warden.web.status_page import status_routes
 from warden.web.traffic_api import traffic_routes
+from warden.web.traffic_pages import traffic_page_routes
 from warden.web.users import Role, UserBook
 from warden.web.users_api import user_routes
 
@@ -168,6 +169,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *managed_page_routes(web),
             *setup_routes(web, setup),
             *slo_page_routes(web),
+            *traffic_page_routes(web),
             *incident_page_routes(web),
             *alert_page_routes(web),
             *status_routes(web),
