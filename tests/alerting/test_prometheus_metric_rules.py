@@ -106,9 +106,9 @@ def test_promtool_checks_and_evaluates_metric_rules(tmp_path: Path) -> None:
         {"series": f'warden_backup_rpo_seconds{{backup="db", {t}}}', "values": "3600x20"},
         {"series": f'warden_backup_age_seconds{{backup="files", {t}}}', "values": "60x20"},
         {"series": f'warden_backup_rpo_seconds{{backup="files", {t}}}', "values": "3600x20"},
-        # 100 GB free, losing 1 GB a minute: full in 100 minutes
-        {"series": f'warden_host_disk_free_bytes{{mount="/", {t}}}',
-         "values": "100000000000-1000000000x90"},
+        # the capacity job's forecast: full in 30 h, then (from minute 21) in 3 h
+        {"series": f'warden_capacity_hours_to_full{{kind="disk", level="100", mount="/", '
+                   f'host="web", {t}}}', "values": "30x20 3x70"},
     ]  # fmt: skip
     base = {"job": "warden", "instance": "w:8080"}
     tests = {
@@ -145,16 +145,24 @@ def test_promtool_checks_and_evaluates_metric_rules(tmp_path: Path) -> None:
                             }
                         ],
                     },
-                    # 29 minutes of history: less than half the 1 h window, no guess yet
+                    # under 4 h since minute 21: pending for 10 minutes first
                     {"eval_time": "29m", "alertname": "DiskFullIn4h", "exp_alerts": []},
                     {
-                        "eval_time": "45m",  # 31 minutes of history and 10 minutes pending
+                        "eval_time": "45m",
                         "alertname": "DiskFullIn4h",
                         "exp_alerts": [
                             {
-                                "exp_labels": {**base, "mount": "/", "severity": "high"},
+                                "exp_labels": {
+                                    **base,
+                                    "mount": "/",
+                                    "host": "web",
+                                    "kind": "disk",
+                                    "level": "100",
+                                    "severity": "high",
+                                },
                                 "exp_annotations": {
-                                    "summary": "disk / of  will be full within 4 h at this rate"
+                                    "summary": "disk / of web will be full in about 3 h",
+                                    "runbook_url": "/runbooks/disk-full",
                                 },
                             }
                         ],

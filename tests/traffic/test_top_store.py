@@ -33,9 +33,7 @@ async def _fill(tmp_path: Path, store: SqlStore, clock: FakeClock) -> tuple[Path
     """Five 15-second intervals of traffic through the collector into ``store``."""
     log = tmp_path / "access.log"
     log.write_text("")
-    c = AccessLogCollector(
-        "shop", AccessLogConfig(path=log, state_dir=tmp_path / "state"), clock
-    )
+    c = AccessLogCollector("shop", AccessLogConfig(path=log, state_dir=tmp_path / "state"), clock)
     store.write(samples=await c.collect())
     rng = random.Random(3)
     slow: list[float] = []
@@ -63,9 +61,13 @@ async def test_stored_history_matches_the_log(tmp_path: Path) -> None:
     assert data["schema"] == direct["schema"]
     assert set(data) == set(direct)
     assert set(data["routes"][0]) == set(direct["routes"][0])
-    assert (data["requests"], data["errors"]) == (direct["requests"], direct["errors"]) == (
-        2000,
-        25,
+    assert (
+        (data["requests"], data["errors"])
+        == (direct["requests"], direct["errors"])
+        == (
+            2000,
+            25,
+        )
     )
     assert data["bad_lines"] == 5
     orders = next(r for r in data["routes"] if r["route"] == "/orders/:id")

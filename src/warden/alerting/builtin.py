@@ -1,5 +1,7 @@
 """The built-in rule pack: thresholds a seasoned maintainer would set, on by default.
 
+The "full soon" rules read the forecasts the ``capacity`` job stores (capacity/report.py):
+they fire only once a forecast has enough history, and carry its range and a runbook.
 A rule of ``alerts:`` with the same name replaces a built-in one; ``enabled: false`` on such a
 rule turns it off; ``alerting: {builtin_rules: false}`` turns the whole pack off.
 """
@@ -10,6 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from warden.alerting.config import AlertRule
+
+_RANGE = {
+    "full_in_hours_earliest": "capacity_hours_to_full_earliest",
+    "full_in_hours_latest": "capacity_hours_to_full_latest",
+}
+"""Annotations of the "full soon" rules: the 80 % range of the forecast (capacity/model.py)."""
 
 _PACK: list[dict[str, Any]] = [
     {
@@ -81,19 +89,23 @@ _PACK: list[dict[str, Any]] = [
     },
     {
         "name": "DiskFullIn24h",
-        "metric": {"series": "host_disk_free_bytes", "agg": "forecast", "window": "6h",
-                   "horizon": "24h", "op": "<", "threshold": 0},
+        "metric": {"series": "capacity_hours_to_full", "labels": {"kind": "disk", "level": "100"},
+                   "agg": "last", "window": "15m", "op": "<", "threshold": 24,
+                   "annotate": _RANGE},
         "for": "30m",
         "severity": "medium",
-        "summary": "disk {mount} of {host} will be full within 24 h at this rate",
+        "summary": "disk {mount} of {host} will be full in about {value} h",
+        "runbook": "/runbooks/disk-full",
     },
     {
         "name": "DiskFullIn4h",
-        "metric": {"series": "host_disk_free_bytes", "agg": "forecast", "window": "1h",
-                   "horizon": "4h", "op": "<", "threshold": 0},
+        "metric": {"series": "capacity_hours_to_full", "labels": {"kind": "disk", "level": "100"},
+                   "agg": "last", "window": "15m", "op": "<", "threshold": 4,
+                   "annotate": _RANGE},
         "for": "10m",
         "severity": "high",
-        "summary": "disk {mount} of {host} will be full within 4 h at this rate",
+        "summary": "disk {mount} of {host} will be full in about {value} h",
+        "runbook": "/runbooks/disk-full",
     },
     {
         "name": "CertificateExpiresIn21d",

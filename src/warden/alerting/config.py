@@ -77,6 +77,11 @@ class MetricCondition(ConfigModel):
     )
     op: Op = ">"
     threshold: float
+    annotate: dict[str, str] = Field(
+        default_factory=dict,
+        description="Annotations from other series: NAME: SERIES puts the newest value of "
+        "SERIES with the alert's labels in annotation NAME (e.g. a forecast's range).",
+    )
 
     def needed_history(self) -> float:
         if self.min_history is not None:

@@ -14,7 +14,7 @@ import itertools
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from warden.alerting.config import (
     AlertRule,
@@ -266,6 +266,7 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
             denominators[tuple(sorted(s.labels.items()))] = s.points
     out = []
     needed = cond.needed_history()
+    annotate = _annotations(cond, ctx, since) if cond.annotate else {}
     for s in series:
         points = sorted(s.points)
         if needed and (len(points) < 2 or points[-1][0] - points[0][0] < needed):
@@ -279,7 +280,26 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
             value = aggregate(cond.agg, points, ctx.now + cond.horizon)
         labels = {**s.labels, **_base_labels(rule)}
         active = value is not None and OPS[cond.op](value, cond.threshold)
-        out.append(_observation(rule, labels, active, value, None))
+        obs = _observation(rule, labels, active, value, None)
+        key = tuple(sorted(s.labels.items()))
+        extra = {n: f"{by[key]:.3g}" for n, by in annotate.items() if key in by}
+        out.append(replace(obs, annotations={**obs.annotations, **extra}) if extra else obs)
+    return out
+
+
+LabelKey = tuple[tuple[str, str], ...]
+
+
+def _annotations(
+    cond: MetricCondition, ctx: EvalContext, since: float
+) -> dict[str, dict[LabelKey, float]]:
+    """Per ``annotate`` name: the newest value of its series, by series labels."""
+    out: dict[str, dict[LabelKey, float]] = {}
+    for name, series in cond.annotate.items():
+        newest = out.setdefault(name, {})
+        for s in ctx.store.sample_points(series, since, ctx.now, cond.labels or None):
+            if s.points:
+                newest[tuple(sorted(s.labels.items()))] = max(s.points)[1]
     return out
 
 

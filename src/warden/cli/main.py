@@ -10,6 +10,7 @@ from warden.cli import (
     alerts,
     audit,
     backup,
+    capacity,
     check,
     dr,
     export,
@@ -50,6 +51,7 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(dr.app, name="dr")
 app.add_typer(user.app, name="user")
 app.add_typer(traffic.app, name="traffic")
+app.add_typer(capacity.app, name="capacity")
 app.add_typer(export.app, name="export")
 
 

@@ -31,6 +31,7 @@ from warden.alerting.config import (
 )
 from warden.audit.config import AuditConfig
 from warden.backup.config import BackupList
+from warden.capacity.config import CapacityConfig
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
 from warden.web.config import StatusPageConfig, WebConfig
@@ -198,6 +199,7 @@ class WardenConfig(ConfigModel):
     web: WebConfig = Field(default_factory=WebConfig)
     status_pages: list[StatusPageConfig] = Field(default_factory=list)
     backups: BackupList = Field(default_factory=list)
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from warden.alerting import service as alerting_service
 from warden.audit import jobs as audit_jobs
 from warden.backup import jobs as backup_jobs
+from warden.capacity import jobs as capacity_jobs
 from warden.config.schema import WardenConfig
 from warden.engine.app import Service
 from warden.engine.jobs import Job
@@ -25,8 +26,9 @@ def build_services(config: WardenConfig, store: Store) -> list[Service]:
 
 
 def build_jobs(config: WardenConfig, store: Store) -> list[Job]:
-    """Scheduled jobs from the config (backups, drills, audits)."""
+    """Scheduled jobs from the config (backups, drills, audits, capacity forecasts)."""
     jobs: list[Job] = []
     jobs += audit_jobs.build_jobs(config.audits, store)
     jobs += backup_jobs.build_jobs(config.backups, store)
+    jobs += capacity_jobs.build_jobs(config.capacity, store)
     return jobs

@@ -433,7 +433,17 @@ def sample_sum_buckets(
     """Per series of ``name`` (keyed by its labels JSON): the sum of its samples per bucket
     in ``[since, until)`` (per minute from raw samples and minute rollups, per hour before
     ``fine_from``'s hour), for series whose samples are increases (histogram buckets)."""
-    out: dict[str, dict[float, float]] = {}
+    got = sample_buckets(engine, name, since, until, fine_from=fine_from)
+    return {k: {b: total for b, (total, _) in v.items()} for k, v in got.items()}
+
+
+def sample_buckets(
+    engine: Engine, name: str, since: float, until: float, *, fine_from: float = -math.inf
+) -> dict[str, dict[float, tuple[float, int]]]:
+    """Per series of ``name`` (keyed by its labels JSON): (sum, count) of its samples per
+    bucket in ``[since, until)``: per minute from raw samples and minute rollups, per hour
+    before ``fine_from``'s hour (sum / count is the bucket's mean)."""
+    out: dict[str, dict[float, tuple[float, int]]] = {}
     with engine.connect() as conn:
         rows = conn.execute(
             select(s.series.c.id, s.series.c.labels).where(s.series.c.name == name)
@@ -448,21 +458,22 @@ def sample_sum_buckets(
                 t = s.samples
                 b = _bucket(t.c.ts, dialect)
                 query = (
-                    select(t.c.series_id, b, func.sum(t.c.value))
+                    select(t.c.series_id, b, func.sum(t.c.value), func.count())
                     .where(t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < hi)
                     .group_by(t.c.series_id, b)
                 )
                 params: dict[str, Any] = {"step": MINUTE}
             else:
                 r = s.sample_rollups
-                query = select(r.c.series_id, r.c.bucket, r.c.sum).where(
+                query = select(r.c.series_id, r.c.bucket, r.c.sum, r.c.n).where(
                     r.c.series_id.in_(ids),
                     r.c.resolution == (MINUTE if kind == "minute" else HOUR),
                     r.c.bucket >= lo,
                     r.c.bucket < hi,
                 )
                 params = {}
-            for sid, bucket, total in conn.execute(query, params):
+            for sid, bucket, total, n in conn.execute(query, params):
                 per = out.setdefault(labels_of[sid], {})
-                per[float(bucket)] = per.get(float(bucket), 0.0) + float(total or 0.0)
+                was = per.get(float(bucket), (0.0, 0))
+                per[float(bucket)] = (was[0] + float(total or 0.0), was[1] + int(n or 0))
     return out

@@ -1,0 +1,103 @@
+"""``warden capacity``: when each sampled resource reaches 80 % and 100 % of its limit."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import typer
+
+from warden.cli._common import ConfigOption, JsonOption, handle_errors, load, stdout, write_json
+from warden.cli._table import Col, table
+
+app = typer.Typer(
+    help="Capacity: when disks, memory, connections and your own resources run out.",
+    invoke_without_command=True,
+)
+
+_RISK = {"critical": "red", "warning": "yellow", "unknown": "dim", "ok": "green"}
+
+
+@app.callback()
+@handle_errors
+def capacity(
+    ctx: typer.Context,
+    kind: Annotated[
+        str | None, typer.Option(help="Only resources of this kind (disk, memory, redis_*...).")
+    ] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Forecast every resource with a limit from stored samples: time to 80 % and 100 %, with
+    an 80 % range, or 'not enough data' and how much more is needed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from warden.capacity.report import capacity_report
+    from warden.tables import open_store
+
+    cfg = load(config)
+    store = open_store(cfg.store.url.get_secret_value())
+    try:
+        data = capacity_report(store.engine, cfg.capacity, time.time(), kind=kind)
+    finally:
+        store.close()
+    if json_out:
+        write_json("capacity", data)
+        return
+    _print(data)
+
+
+def _amount(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "bytes":
+        from warden.audit._base import human_bytes
+
+        return human_bytes(value)
+    return f"{value:,.0f}"
+
+
+def _when(eta: dict[str, Any] | None) -> str:
+    from warden.audit._base import human_seconds
+
+    if eta is None or eta["in_seconds"] is None:
+        return "-"
+    if eta["in_seconds"] == 0:
+        return "now"
+    text = human_seconds(eta["in_seconds"])
+    lo, hi = eta["earliest_in_seconds"], eta["latest_in_seconds"]
+    if lo is not None and (hi is None or hi - lo > 0.05 * eta["in_seconds"]):
+        text += f" ({human_seconds(lo)} to {human_seconds(hi) if hi is not None else '∞'})"
+    return text
+
+
+def _print(data: dict[str, Any]) -> None:
+    out = stdout()
+    rows = []
+    for r in data["resources"]:
+        growth = r["slope_per_day"]
+        rows.append(
+            [
+                r["name"],
+                f"[{_RISK[r['risk']]}]{r['risk']}[/]",
+                "-" if r["used_ratio"] is None else f"{r['used_ratio'] * 100:.1f}%",
+                f"{_amount(r['current'], r['unit'])} / {_amount(r['limit'], r['unit'])}",
+                "-" if growth is None else f"{_amount(growth, r['unit'])}/d",
+                _when(r["full_80"]),
+                _when(r["full_100"]),
+                r["reason"] or r["model"] or "",
+            ]
+        )
+    if not rows:
+        out.print(
+            "No resource with a limit has samples yet. Add a `host` collector (disks, memory) or "
+            "a postgres/mysql/redis collector to warden.yaml and run `warden up`; see "
+            "docs/capacity.md."
+        )
+        return
+    cols = [
+        Col("resource"), Col("risk", whole=True), Col("used", right=True),
+        Col("now / limit", right=True), Col("growth", right=True), Col("80% in"),
+        Col("full in"), Col("model / why", wrap=True),
+    ]  # fmt: skip
+    out.print(table(cols, rows))
