@@ -282,7 +282,7 @@ def eval_metric(rule: AlertRule, cond: MetricCondition, ctx: EvalContext) -> lis
         active = value is not None and OPS[cond.op](value, cond.threshold)
         obs = _observation(rule, labels, active, value, None)
         key = tuple(sorted(s.labels.items()))
-        extra = {n: f"{by[key]:.3g}" for n, by in annotate.items() if key in by}
+        extra = {n: f"{by[key]:.4g}" for n, by in annotate.items() if key in by}
         out.append(replace(obs, annotations={**obs.annotations, **extra}) if extra else obs)
     return out
 

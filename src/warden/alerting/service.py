@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from warden.alerting.builtin import effective_rules
-from warden.alerting.config import SEVERITIES
+from warden.alerting.config import SEVERITIES, AlertRule
 from warden.alerting.evaluator import Change, Evaluator, RuleSpec, from_config
 from warden.alerting.leader import Leadership
 from warden.alerting.model import AlertState
@@ -61,7 +61,17 @@ def build_channels(config: WardenConfig) -> dict[str, dict[str, Channel]]:
 def build_rules(config: WardenConfig) -> list[RuleSpec]:
     every = config.alerting.query_interval
     own = effective_rules(config.alerts, config.alerting.builtin_rules)
+    base = config.server.external_url or default_external_url(config.server.listen)
+    own = [_absolute_runbook(r, base) for r in own]
     return [from_config(r, every) for r in own] + burn_rules(config.slos, every)
+
+
+def _absolute_runbook(rule: AlertRule, base: str) -> AlertRule:
+    """A runbook given as a path of the web app (``/runbooks/disk-full``) as a full URL, so a
+    chat message or an Alertmanager links to it."""
+    if rule.runbook and rule.runbook.startswith("/"):
+        return rule.model_copy(update={"runbook": base.rstrip("/") + rule.runbook})
+    return rule
 
 
 def default_external_url(listen: str) -> str:

@@ -102,7 +102,7 @@ def forecast(
             why = f"{_hours(since)} since a drop (cleanup or rotation) at {_iso(gt[drops[-1]])}"
             return _not_enough(base, min_history - since, why)
         gt, gy = gt[drops[-1] :], gy[drops[-1] :]
-    cycle, trend = _cycle(gt, gy, float(gt[-1] - gt[0]))
+    cycle, trend = _cycle(gt, gy, float(gt[-1] - gt[0]), limit)
     breaks = _change_points(gt, trend, sigma)
     base.change_points += [float(gt[b]) for b in breaks]
     start = breaks[-1] if breaks else 0
@@ -215,10 +215,11 @@ def _theil_sen(x: Array, y: Array) -> tuple[float, float, float, float]:
     return float(got[0]), float(got[1]), float(got[2]), float(got[3])
 
 
-def _cycle(t: Array, y: Array, span: float) -> tuple[Any, Array]:
+def _cycle(t: Array, y: Array, span: float, limit: float) -> tuple[Any, Array]:
     """A daily (and, over two weeks, weekly) cycle split off with STL/MSTL: (the cycle as a
     function of time, the series without it); (None, the series) when there is no clear one
-    (Hyndman's seasonal strength under 0.6, or a cycle within the noise)."""
+    (Hyndman's seasonal strength under 0.6, a cycle within the noise or under 1 % of the
+    limit)."""
     from statsmodels.tsa.seasonal import MSTL, STL
 
     periods = [p for p in (DAY, WEEK) if span >= 2 * p]
@@ -235,7 +236,7 @@ def _cycle(t: Array, y: Array, span: float) -> tuple[Any, Array]:
     resid = np.asarray(res.resid, dtype=np.float64)
     strength = 1.0 - float(np.var(resid)) / max(float(np.var(season + resid)), 1e-12)
     amplitude = float(np.percentile(season, 95) - np.percentile(season, 5))
-    if strength < 0.6 or amplitude < 4.0 * float(np.std(resid)):
+    if strength < 0.6 or amplitude < max(4.0 * float(np.std(resid)), 0.01 * limit):
         return None, y
     longest = lags[-1]
     profile = season[-longest:]  # the last whole cycle, by phase
@@ -332,8 +333,8 @@ def _finish(
             base.etas.append(Eta(level, now, now, now))
             continue
         base.etas.append(
-            Eta(level, _first(future, expected, target), _first(future, fast, target),
-                _first(future, slow, target))
+            Eta(level, _first(mid, future, expected, target),
+                _first(high_slope, future, fast, target), _first(low_slope, future, slow, target))
         )  # fmt: skip
     shown = future
     reached = base.eta(1.0)
@@ -352,6 +353,20 @@ def _finish(
     ]
 
 
-def _first(times: Array, values: Array, target: float) -> float | None:
+def _first(f: Any, times: Array, values: Array, target: float) -> float | None:
+    """The first time ``f`` reaches ``target``: the coarse grid finds the step, bisection the
+    second within it."""
     hit = np.nonzero(values >= target)[0]
-    return float(times[hit[0]]) if hit.size else None
+    if not hit.size:
+        return None
+    i = int(hit[0])
+    if i == 0:
+        return float(times[0])
+    lo, hi = float(times[i - 1]), float(times[i])
+    while hi - lo > 1.0:
+        mid = (lo + hi) / 2
+        if float(f(np.asarray([mid]))[0]) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -37,6 +37,7 @@ from warden.web.alerts_api import AlertCollector, alert_routes
 from warden.web.api import api_routes
 from warden.web.auth import Auth
 from warden.web.badges import badge_routes
+from warden.web.capacity_api import capacity_routes
 from warden.web.context import LastResults, Web, error
 from warden.web.incident_pages import incident_page_routes
 from warden.web.incidents_api import incident_routes
@@ -170,6 +171,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *setup_routes(web, setup),
             *slo_page_routes(web),
             *traffic_page_routes(web),
+            *capacity_routes(web),
             *incident_page_routes(web),
             *alert_page_routes(web),
             *status_routes(web),

@@ -1,0 +1,1 @@
+"""Routine reports and the documents behind them; ``runbooks/`` holds the shipped runbooks."""

@@ -1,0 +1,83 @@
+"""Capacity in the API and the dashboard: ``/api/v1/capacity`` (the JSON of ``warden
+capacity --json``; ``?series=1`` adds each resource's history and projection), the
+``/capacity`` page with one chart per resource (history, forecast line and band, limit), and
+the shipped runbooks at ``/runbooks/<name>``. Forecasts are kept for a minute."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from warden.capacity.report import capacity_report
+from warden.web.context import Web, json
+from warden.web.pages import render_page
+from warden.web.users import Role
+
+TTL = 60.0
+
+
+class _Cache:
+    """The last report with series, per kind filter, for ``TTL`` seconds."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.got: dict[str | None, tuple[float, dict[str, Any]]] = {}
+
+    def report(self, web: Web, kind: str | None) -> dict[str, Any]:
+        with self.lock:
+            hit = self.got.get(kind)
+            if hit is not None and time.monotonic() - hit[0] < TTL:
+                return hit[1]
+            data = capacity_report(
+                web.engine, web.app.config.capacity, web.now(), kind=kind, series=True
+            )
+            self.got[kind] = (time.monotonic(), data)
+            return data
+
+
+def _lean(data: dict[str, Any]) -> dict[str, Any]:
+    rows = [{k: v for k, v in r.items() if k not in ("history", "projection")}
+            for r in data["resources"]]  # fmt: skip
+    return {**data, "resources": rows}
+
+
+def capacity_routes(web: Web) -> list[BaseRoute]:
+    guard = web.auth.guard
+    cache = _Cache()
+
+    @guard(Role.VIEWER)
+    async def api(request: Request) -> Response:
+        kind = request.query_params.get("kind") or None
+        data = await asyncio.to_thread(cache.report, web, kind)
+        return json(data if request.query_params.get("series") in ("1", "true") else _lean(data))
+
+    @guard(Role.VIEWER, page=True)
+    async def page(request: Request) -> Response:
+        data = await asyncio.to_thread(cache.report, web, None)
+        return render_page(web, request, "capacity.html", report=_lean(data))
+
+    @guard(Role.VIEWER, page=True)
+    async def runbook_page(request: Request) -> Response:
+        from markdown_it import MarkdownIt
+
+        from warden.reports.runbooks import runbook
+
+        name = request.path_params["name"]
+        text = runbook(name)
+        if text is None:
+            raise HTTPException(404, f"no runbook named {name!r}")
+        body = MarkdownIt("commonmark", {"html": False}).render(text)
+        return render_page(web, request, "runbook.html", runbook=name, body=body)
+
+    return [
+        Route("/api/v1/capacity", api),
+        Route("/capacity", page),
+        Route("/runbooks/{name}", runbook_page),
+    ]

@@ -1,0 +1,104 @@
+"""The capacity page in headless Chromium: one chart per resource with its history, the
+forecast line and band and the limit, drawn by uPlot; the API's lean and full shapes; and the
+disk-full runbook the built-in rules link to; no error in the browser console."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.capacity.test_report import fill
+from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from warden.config.schema import build_model
+from warden.engine.app import App
+from warden.tables import open_store
+from warden.web.users import Role, UserBook
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian package chromium"),
+]
+
+
+class Site:
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    store = open_store(f"sqlite:///{tmp_path}/b.db")
+    fill(store, now=time.time())
+    app = App(build_model().model_validate({}), store, flush_interval=0.1)
+    book = UserBook(store.engine, CHEAP_HASHER)
+    book.add_user("viewer", PASSWORD, Role.VIEWER)
+    token, _ = book.create_token("viewer", "test")
+    try:
+        async with serve_web(app, book, start=False) as port:
+            yield Site(f"http://127.0.0.1:{port}", token)
+    finally:
+        store.close()
+
+
+async def test_api_shapes(site: Site) -> None:
+    headers = {"Authorization": f"Bearer {site.token}"}
+    async with httpx.AsyncClient(base_url=site.url, headers=headers) as c:
+        lean = (await c.get("/api/v1/capacity")).json()
+        full = (await c.get("/api/v1/capacity", params={"series": "1", "kind": "disk"})).json()
+        anonymous = await c.get("/api/v1/capacity", headers={"Authorization": ""})
+    assert lean["schema"] == "warden.capacity/v1"
+    assert [r["risk"] for r in lean["resources"]] == ["critical", "ok"]
+    assert "history" not in lean["resources"][0]
+    assert len(full["resources"][0]["history"]) > 100
+    assert full["resources"][0]["projection"]
+    assert anonymous.status_code == 401
+
+
+async def test_capacity_page_and_runbook(site: Site, request: pytest.FixtureRequest) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    url = site.url
+    problems: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                problems.append(f"console {msg.type}: {msg.text}")
+                if msg.type in ("error", "warning")
+                else None
+            ),
+        )
+        try:
+            await page.goto(f"{url}/login?next=/capacity")
+            await page.fill("input[name=username]", "viewer")
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await expect(page).to_have_url(f"{url}/capacity")
+            await expect(page.locator("section.resource")).to_have_count(2)
+            await expect(page.locator("section.resource").first).to_contain_text("critical")
+            await expect(page.locator("#chart-0 .uplot canvas")).to_have_count(1)
+            await expect(page.locator("#chart-1 .uplot canvas")).to_have_count(1)
+            await expect(page.locator("#chart-0 .u-legend")).to_contain_text("limit")
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "capacity.png"), full_page=True)
+            await page.goto(f"{url}/runbooks/disk-full")
+            await expect(page.locator("h1")).to_contain_text("Disk full soon")
+            await page.screenshot(path=str(ARTIFACTS / "runbook.png"), full_page=True)
+            missing = await page.goto(f"{url}/runbooks/nope")
+            assert missing is not None
+            assert missing.status == 404
+            assert problems == [p for p in problems if "404" in p]
+        except BaseException:
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+            raise
+        finally:
+            await browser.close()
