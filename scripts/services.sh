@@ -12,7 +12,7 @@ set -euo pipefail
 
 # Peers the tests start themselves, and the clients they call.
 PEERS="nginx-light prometheus prometheus-alertmanager prometheus-blackbox-exporter chromium
-postgresql-client mariadb-client zstd redis-tools"
+postgresql-client mariadb-client zstd redis-tools pgbouncer"
 # Servers the integration tests talk to: PostgreSQL 5432, MariaDB 3306, Redis 6379, RabbitMQ 5672.
 SERVERS="postgresql mariadb-server redis-server rabbitmq-server"
 

@@ -4,12 +4,13 @@ It serves ``/users/<id>`` (200 after ``delay`` seconds), ``/fail`` (500) and ``/
 (Prometheus text or OpenMetrics, as the Accept header asks) on 127.0.0.1, with a request
 counter ``http_requests_total{method,handler,status}`` and a latency histogram
 ``http_request_duration_seconds{method,handler}`` in a registry of its own; with ``auth``,
-/metrics wants that Authorization header.
+/metrics wants that Authorization header; with ``tls`` (a server context) it speaks HTTPS.
 """
 
 from __future__ import annotations
 
 import re
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,9 +23,12 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class MetricsApp:
-    def __init__(self, delay: float = 0.0, auth: str | None = None) -> None:
+    def __init__(
+        self, delay: float = 0.0, auth: str | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.delay = delay
         self.auth = auth
+        self.scheme = "https" if tls else "http"
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "http_requests", "Requests.", ["method", "handler", "status"], registry=self.registry
@@ -35,12 +39,14 @@ class MetricsApp:
         )  # fmt: skip
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def __enter__(self) -> MetricsApp:
         self.thread.start()

@@ -118,6 +118,30 @@ async def test_bearer_and_basic_auth(clock: FakeClock, tmp_path: Path) -> None:
         assert value(await basic.collect(), "scrape_up") == 1.0
 
 
+async def test_tls_with_a_private_ca_and_a_client_certificate(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    ca.configure_trust(server)
+    server.verify_mode = ssl.CERT_REQUIRED  # mutual TLS: the scraper must show a certificate
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    client = ca.issue_cert("warden-scraper")
+    client.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "client.pem"))
+    with MetricsApp(tls=server) as app:
+        tls = {"ca_file": str(tmp_path / "ca.pem"), "cert_file": str(tmp_path / "client.pem")}
+        ok = _collector({"url": f"{app.url}/metrics", "tls": tls}, clock)
+        assert value(await ok.collect(), "scrape_up") == 1.0
+        untrusted = _collector({"url": f"{app.url}/metrics"}, clock)  # system CAs only
+        with pytest.raises(CollectorError, match="certificate"):
+            await untrusted.collect()
+
+
 async def test_one_target_down_is_reported_and_the_others_kept(clock: FakeClock) -> None:
     with MetricsApp() as app:
         c = _collector({"url": [f"{app.url}/metrics", "http://127.0.0.1:9/metrics"]}, clock)
