@@ -101,3 +101,100 @@ def _print(data: dict[str, Any]) -> None:
         Col("full in"), Col("model / why", wrap=True),
     ]  # fmt: skip
     out.print(table(cols, rows))
+
+
+@app.command("database")
+@handle_errors
+def database(
+    target: Annotated[
+        str, typer.Argument(help="A postgres or mysql collector's name, or a database URL.")
+    ],
+    pgbouncer: Annotated[
+        str | None,
+        typer.Option(help="The admin console of a PgBouncer in front (…/pgbouncer)."),
+    ] = None,
+    tried: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A step already taken that the database cannot show: vertical, replicas, "
+            "pooling, cache or sharding (repeatable)."
+        ),
+    ] = None,
+    sample: Annotated[
+        str, typer.Option(help="How long to measure transactions and row work.")
+    ] = "5s",
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Place a PostgreSQL or MySQL database on the scaling ladder (single instance, vertical,
+    read replicas, pooling, cache, sharding) from measured facts, and name the next step."""
+    import asyncio
+
+    from warden.capacity.ladder import TRIED, database_ladder, resolve
+    from warden.cli._common import config_path, fail
+    from warden.config._types import parse_duration
+
+    for step in tried or []:
+        if step not in TRIED:
+            fail(f"--tried {step!r}: one of {', '.join(TRIED)}")
+    try:
+        seconds = parse_duration(sample)
+    except ValueError as exc:
+        fail(f"--sample {sample!r}: {exc}")
+    if not 0.5 <= seconds <= 300:
+        fail("--sample: between 0.5s and 5m")
+    cfg = None
+    if "://" not in target or config_path(config).exists():
+        cfg = load(config)
+    try:
+        resolved = resolve(target, cfg if cfg is not None else _NoConfig())
+    except ValueError as exc:
+        fail(str(exc))
+    store = None
+    if cfg is not None and resolved.collector is not None:
+        from warden.tables import open_store
+
+        store = open_store(cfg.store.url.get_secret_value())
+    try:
+        data = asyncio.run(
+            database_ladder(
+                resolved, cfg if cfg is not None else _NoConfig(),
+                engine=store.engine if store is not None else None, sample=seconds,
+                pgbouncer=pgbouncer, tried=set(tried or []), now=time.time(),
+            )
+        )  # fmt: skip
+    finally:
+        if store is not None:
+            store.close()
+    if json_out:
+        write_json("capacity.database", data)
+        return
+    _print_ladder(data)
+
+
+class _NoConfig:
+    collectors: list[Any] = []
+    monitors: list[Any] = []
+
+
+def _print_ladder(data: dict[str, Any]) -> None:
+    out = stdout()
+    db = data["database"]
+    read = "-" if db["read_ratio"] is None else f"{db['read_ratio']:.0%} reads"
+    hit = "-" if db["cache_hit_ratio"] is None else f"{db['cache_hit_ratio']:.2%}"
+    out.print(
+        f"{db['engine']} {db['version']} at {db['target']}: {db['connections']} of "
+        f"{db['max_connections']} connections, {db['tps'] or 0:,.1f} transactions/s ({read}), "
+        f"cache hit {hit}, {db['database_bytes'] / 1024**3:,.2f} GiB, "
+        f"{db['replicas']} replica(s)"
+    )
+    marks = {"in place": "[green]✓[/]", "next": "[yellow]→[/]", "not yet": " "}
+    for s in data["steps"]:
+        line = f" {marks[s['status']]} {s['step']}. {s['name']}"
+        if s["evidence"]:
+            line += f" [dim]({s['evidence']})[/]"
+        out.print(line)
+    if data["next_step"]:
+        out.print(f"Next: step {data['next_step']['step']}, {data['next_step']['name']}.")
+    else:
+        out.print("; ".join(data["advice"]))

@@ -1,5 +1,7 @@
 """Capacity in the API and the dashboard: ``/api/v1/capacity`` (the JSON of ``warden
-capacity --json``; ``?series=1`` adds each resource's history and projection), the
+capacity --json``; ``?series=1`` adds each resource's history and projection),
+``/api/v1/capacity/databases/{collector}`` (operator: measures that postgres or mysql
+collector's database for 5 s and places it on the scaling ladder), the
 ``/capacity`` page with one chart per resource (history, forecast line and band, limit), and
 the shipped runbooks at ``/runbooks/<name>``. Forecasts are kept for a minute."""
 
@@ -76,8 +78,27 @@ def capacity_routes(web: Web) -> list[BaseRoute]:
         body = MarkdownIt("commonmark", {"html": False}).render(text)
         return render_page(web, request, "runbook.html", runbook=name, body=body)
 
+    @guard(Role.OPERATOR)
+    async def database(request: Request) -> Response:
+        from warden.capacity.ladder import database_ladder, resolve
+        from warden.errors import AuditError
+
+        name = request.path_params["name"]
+        config = web.app.config
+        if not any(c.display_name() == name and c.collector_type() in ("postgres", "mysql")
+                   for c in config.collectors):  # fmt: skip
+            raise HTTPException(404, f"no postgres or mysql collector named {name!r}")
+        try:
+            data = await database_ladder(
+                resolve(name, config), config, engine=web.engine, sample=5.0, now=web.now()
+            )
+        except AuditError as exc:
+            raise HTTPException(502, str(exc)) from None
+        return json(data)
+
     return [
         Route("/api/v1/capacity", api),
+        Route("/api/v1/capacity/databases/{name}", database),
         Route("/capacity", page),
         Route("/runbooks/{name}", runbook_page),
     ]
