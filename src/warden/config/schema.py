@@ -31,7 +31,7 @@ from warden.alerting.config import (
 )
 from warden.audit.config import AuditConfig
 from warden.backup.config import BackupList
-from warden.capacity.config import CapacityConfig
+from warden.capacity.config import CapacityConfig, ScalingPolicy
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
 from warden.web.config import StatusPageConfig, WebConfig
@@ -200,6 +200,7 @@ class WardenConfig(ConfigModel):
     status_pages: list[StatusPageConfig] = Field(default_factory=list)
     backups: BackupList = Field(default_factory=list)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    scaling: list[ScalingPolicy] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

@@ -134,6 +134,7 @@ class Sharing:
         keys = [monitor_key(m.name) for m in app.config.monitors if m.enabled]
         keys += [f"job:{job.name}" for job in app.jobs]
         keys += [f"collector:{c.display_name()}" for c in app.config.collectors if c.enabled]
+        keys += [f"scaling:{p.name}" for p in app.config.scaling]
         keys.append(MAINTENANCE)
         return keys
 

@@ -10,6 +10,7 @@ from warden.alerting import service as alerting_service
 from warden.audit import jobs as audit_jobs
 from warden.backup import jobs as backup_jobs
 from warden.capacity import jobs as capacity_jobs
+from warden.capacity import scaling_service
 from warden.config.schema import WardenConfig
 from warden.engine.app import Service
 from warden.engine.jobs import Job
@@ -22,6 +23,7 @@ def build_services(config: WardenConfig, store: Store) -> list[Service]:
     services: list[Service] = []
     services += managed_service.build(config, store)
     services += alerting_service.build(config, store)
+    services += scaling_service.build(config.scaling, store)
     return services
 
 
