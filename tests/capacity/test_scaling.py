@@ -233,3 +233,66 @@ async def test_webhook_and_kubernetes_actions(
 def test_config_errors(over: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         policy(**over)
+
+
+def test_export_hpa_is_an_autoscaling_v2_manifest() -> None:
+    import yaml
+
+    from warden.capacity.hpa import hpa_yaml
+
+    p = policy(
+        dry_run=False, kubernetes={"deployment": "web-app", "namespace": "shop"},
+        triggers=[
+            {"name": "cpu", "series": "host_cpu_percent", "labels": {"cpu": "total"},
+             "out_above": 70, "in_below": 30},
+            {"name": "latency", "series": "http_request_duration_seconds_p95",
+             "labels": {"service": "web"}, "out_above": 1, "in_below": 0.3},
+        ],
+        schedule=[{"cron": "0 20 * * *", "max": 2}],
+    )  # fmt: skip
+    text = hpa_yaml(p)
+    assert "no HPA equivalent" in text
+    doc = yaml.safe_load(text)
+    spec = doc["spec"]
+    assert (doc["apiVersion"], doc["kind"]) == ("autoscaling/v2", "HorizontalPodAutoscaler")
+    assert doc["metadata"]["namespace"] == "shop"
+    assert spec["scaleTargetRef"]["name"] == "web-app"
+    assert (spec["minReplicas"], spec["maxReplicas"]) == (2, 5)
+    cpu, latency = spec["metrics"]
+    target = {"type": "Utilization", "averageUtilization": 70}
+    assert cpu["resource"] == {"name": "cpu", "target": target}
+    assert latency["external"]["metric"]["name"] == "warden_http_request_duration_seconds_p95"
+    assert spec["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 180
+    assert spec["behavior"]["scaleUp"]["policies"] == [
+        {"type": "Pods", "value": 1, "periodSeconds": 120}
+    ]
+
+
+async def test_cli_scaling_and_export(store: SqlStore, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from warden.cli.main import app as cli
+
+    _cpu(store, 95, T0)
+    await ScalingService([policy()], store).evaluate(Scaler(policy()), T0)
+    config = tmp_path / "warden.yaml"
+    config.write_text(
+        f'store:\n  url: "{store.engine.url}"\n'
+        "scaling:\n  - {name: web, min: 2, max: 5, dry_run: true, cooldown: 2m,\n"
+        "     triggers: [{name: cpu, series: cpu, for: 1m, out_above: 70, in_below: 30}]}\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(cli, ["capacity", "scaling", "-c", str(config), "--json",
+                                   "--since", str(T0 - 60)])  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["schema"] == "warden.capacity.scaling/v1"
+    (row,) = doc["policies"]
+    assert (row["name"], row["size"], row["dry_run"]) == ("web", 3, True)
+    assert [(e["from"], e["to"]) for e in doc["events"]] == [(2, 3)]
+    hpa = CliRunner().invoke(cli, ["capacity", "export-hpa", "web", "-c", str(config)])
+    assert hpa.exit_code == 0, hpa.stderr
+    assert "kind: HorizontalPodAutoscaler" in hpa.stdout
+    missing = CliRunner().invoke(cli, ["capacity", "export-hpa", "nope", "-c", str(config)])
+    assert missing.exit_code == 2
+    assert "no scaling policy named 'nope' (web)" in missing.stderr

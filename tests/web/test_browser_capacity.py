@@ -14,6 +14,8 @@ import pytest
 from tests.capacity.test_report import fill
 from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
 from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from warden.capacity import scaling_store
+from warden.capacity.scaling_store import ScalingEvent
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.tables import open_store
@@ -33,8 +35,15 @@ class Site:
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
     store = open_store(f"sqlite:///{tmp_path}/b.db")
-    fill(store, now=time.time())
-    app = App(build_model().model_validate({}), store, flush_interval=0.1)
+    now = time.time()
+    fill(store, now=now)
+    policy = {"name": "web", "min": 2, "max": 6, "dry_run": True,
+              "triggers": [{"name": "cpu", "series": "host_cpu_percent", "out_above": 70,
+                            "in_below": 30}]}  # fmt: skip
+    cfg = build_model().model_validate({"scaling": [policy]})
+    event = ScalingEvent("web", now - 600, 2, 3, "cpu 82 > 70", {"cpu": 82.0}, dry_run=True)
+    scaling_store.record(store.engine, event, 3, now - 600)
+    app = App(cfg, store, flush_interval=0.1)
     book = UserBook(store.engine, CHEAP_HASHER)
     book.add_user("viewer", PASSWORD, Role.VIEWER)
     token, _ = book.create_token("viewer", "test")
@@ -51,12 +60,15 @@ async def test_api_shapes(site: Site) -> None:
         lean = (await c.get("/api/v1/capacity")).json()
         full = (await c.get("/api/v1/capacity", params={"series": "1", "kind": "disk"})).json()
         anonymous = await c.get("/api/v1/capacity", headers={"Authorization": ""})
+        scaled = (await c.get("/api/v1/scaling")).json()
     assert lean["schema"] == "warden.capacity/v1"
     assert [r["risk"] for r in lean["resources"]] == ["critical", "ok"]
     assert "history" not in lean["resources"][0]
     assert len(full["resources"][0]["history"]) > 100
     assert full["resources"][0]["projection"]
     assert anonymous.status_code == 401
+    assert scaled["policies"][0]["size"] == 3
+    assert scaled["events"][0]["reason"] == "cpu 82 > 70"
 
 
 async def test_capacity_page_and_runbook(site: Site, request: pytest.FixtureRequest) -> None:
@@ -87,6 +99,10 @@ async def test_capacity_page_and_runbook(site: Site, request: pytest.FixtureRequ
             await expect(page.locator("#chart-0 .uplot canvas")).to_have_count(1)
             await expect(page.locator("#chart-1 .uplot canvas")).to_have_count(1)
             await expect(page.locator("#chart-0 .u-legend")).to_contain_text("limit")
+            await expect(page.locator("#scaling-policies tbody tr")).to_contain_text("dry run")
+            await expect(page.locator("#scaling-events li")).to_contain_text(
+                "web would scale 2 → 3: cpu 82 > 70"
+            )
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / "capacity.png"), full_page=True)
             await page.goto(f"{url}/runbooks/disk-full")

@@ -198,3 +198,74 @@ def _print_ladder(data: dict[str, Any]) -> None:
         out.print(f"Next: step {data['next_step']['step']}, {data['next_step']['name']}.")
     else:
         out.print("; ".join(data["advice"]))
+
+
+@app.command("scaling")
+@handle_errors
+def scaling(
+    since: Annotated[str, typer.Option(help="Decisions since (duration back or time).")] = "24h",
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """The scaling policies: their size now, bounds and action, and their recent decisions."""
+    from warden.capacity.scaling_report import scaling_report
+    from warden.cli._common import fail
+    from warden.config._types import parse_moment
+    from warden.tables import open_store
+
+    now = time.time()
+    try:
+        start = parse_moment(since, now)
+    except ValueError as exc:
+        fail(f"--since: {exc}")
+    cfg = load(config)
+    store = open_store(cfg.store.url.get_secret_value())
+    try:
+        data = scaling_report(store.engine, cfg.scaling, now, start)
+    finally:
+        store.close()
+    if json_out:
+        write_json("capacity.scaling", data)
+        return
+    out = stdout()
+    if not data["policies"]:
+        out.print("No scaling policies: add a `scaling:` section (docs/capacity.md#scaling).")
+        return
+    rows = [
+        [
+            p["name"],
+            str(p["size"]),
+            f"{p['bounds_now'][0]}..{p['bounds_now'][1]}",
+            p["action"] + (" (dry run)" if p["dry_run"] else ""),
+            ", ".join(t["name"] for t in p["triggers"]),
+        ]
+        for p in data["policies"]
+    ]
+    out.print(table([Col("policy"), Col("size", right=True), Col("bounds"), Col("action"),
+                     Col("triggers", wrap=True)], rows))  # fmt: skip
+    import datetime as dt
+
+    for e in data["events"][:20]:
+        when = dt.datetime.fromtimestamp(e["time"], dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        verb = "would scale" if e["dry_run"] else "scaled" if e["ok"] else "[red]failed[/]"
+        out.print(f"{when} {e['policy']} {verb} {e['from']} -> {e['to']}: {e['reason']}"
+                  + (f" ({e['error']})" if e["error"] else ""))  # fmt: skip
+
+
+@app.command("export-hpa")
+@handle_errors
+def export_hpa(
+    policy: Annotated[str, typer.Argument(help="The scaling policy's name.")],
+    config: ConfigOption = None,
+) -> None:
+    """Print a scaling policy as the equivalent Kubernetes HorizontalPodAutoscaler (YAML)."""
+    from warden.capacity.hpa import hpa_yaml
+    from warden.cli._common import fail
+
+    cfg = load(config)
+    for p in cfg.scaling:
+        if p.name == policy:
+            stdout().print(hpa_yaml(p), end="", markup=False, highlight=False)
+            return
+    names = ", ".join(p.name for p in cfg.scaling) or "none configured"
+    fail(f"no scaling policy named {policy!r} ({names})")

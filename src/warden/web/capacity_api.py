@@ -1,7 +1,8 @@
 """Capacity in the API and the dashboard: ``/api/v1/capacity`` (the JSON of ``warden
 capacity --json``; ``?series=1`` adds each resource's history and projection),
 ``/api/v1/capacity/databases/{collector}`` (operator: measures that postgres or mysql
-collector's database for 5 s and places it on the scaling ladder), the
+collector's database for 5 s and places it on the scaling ladder), ``/api/v1/scaling``
+(the scaling policies and their decisions of the last ``hours``, 24 by default), the
 ``/capacity`` page with one chart per resource (history, forecast line and band, limit), and
 the shipped runbooks at ``/runbooks/<name>``. Forecasts are kept for a minute."""
 
@@ -60,10 +61,24 @@ def capacity_routes(web: Web) -> list[BaseRoute]:
         data = await asyncio.to_thread(cache.report, web, kind)
         return json(data if request.query_params.get("series") in ("1", "true") else _lean(data))
 
+    def scaling_now(since_hours: float = 24.0) -> dict[str, Any]:
+        from warden.capacity.scaling_report import scaling_report
+
+        now = web.now()
+        return scaling_report(web.engine, web.app.config.scaling, now, now - since_hours * 3600)
+
+    @guard(Role.VIEWER)
+    async def scaling(request: Request) -> Response:
+        from warden.web.context import param
+
+        hours = param(request, "hours", float, 24.0, 0.0, 24.0 * 400)
+        return json(await asyncio.to_thread(scaling_now, hours))
+
     @guard(Role.VIEWER, page=True)
     async def page(request: Request) -> Response:
         data = await asyncio.to_thread(cache.report, web, None)
-        return render_page(web, request, "capacity.html", report=_lean(data))
+        scaled = await asyncio.to_thread(scaling_now)
+        return render_page(web, request, "capacity.html", report=_lean(data), scaling=scaled)
 
     @guard(Role.VIEWER, page=True)
     async def runbook_page(request: Request) -> Response:
@@ -98,6 +113,7 @@ def capacity_routes(web: Web) -> list[BaseRoute]:
 
     return [
         Route("/api/v1/capacity", api),
+        Route("/api/v1/scaling", scaling),
         Route("/api/v1/capacity/databases/{name}", database),
         Route("/capacity", page),
         Route("/runbooks/{name}", runbook_page),
