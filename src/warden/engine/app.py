@@ -321,9 +321,11 @@ class App:
             if self._heap[0][2] == m.name:
                 self._wake.set()
 
-    def take_over(self, name: str) -> None:
+    def take_over(self, name: str, states_read: bool = True) -> None:
         """Schedule a monitor this instance just took from another: its first check comes an
-        interval after the last stored one (spread like first checks), never sooner."""
+        interval after the last stored one (spread like first checks), never sooner. When the
+        stored states could not be read (``states_read`` false), what this instance knows may
+        be older than the other's last check: the first check waits a whole interval."""
         entry = self._entries.get(name)
         if entry is None:
             return
@@ -333,7 +335,9 @@ class App:
         now = self.clock.monotonic()
         due = now + self.rng.uniform(0, min(m.interval, 10.0))
         state = self.tracker.get(name)
-        if state is not None:
+        if not states_read:
+            due = now + m.interval
+        elif state is not None:
             due = max(due, now + state.last_ts + m.interval - self.clock.time())
         self._push(due, name, entry.generation)
         self._wake.set()

@@ -162,11 +162,12 @@ class Sharing:
                 "cannot renew this instance's share of the work: %s", describe_exception(exc)
             )
             return
+        read = True
         try:
             stored = await asyncio.to_thread(app.store.states)
-        except Exception as exc:  # the gained monitors still run, from the states we know
+        except Exception as exc:  # the gained monitors still run, an interval from now
             log.warning("cannot read the stored states: %s", describe_exception(exc))
-            stored = []
+            stored, read = [], False
         kept = before & self.share.held
         names = {m.name for m in app.config.monitors}
         for st in stored:
@@ -179,7 +180,7 @@ class Sharing:
                 )
         for key in gained:
             if key.startswith("monitor:"):
-                app.take_over(key.removeprefix("monitor:"))
+                app.take_over(key.removeprefix("monitor:"), states_read=read)
 
     async def drain(self, keys: frozenset[str]) -> None:
         """Wait (bounded) for the running checks of ``keys``, then store what is buffered."""
