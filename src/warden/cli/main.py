@@ -17,6 +17,7 @@ from warden.cli import (
     incident,
     init_config,
     load,
+    ready,
     status,
     traffic,
     up,
@@ -40,6 +41,7 @@ app.command()(validate.schema)
 app.command()(init_config.init)
 app.command()(check.check)
 app.command()(status.status)
+app.command()(ready.ready)
 
 # Command groups, one line each:
 app.add_typer(alerts.app, name="alerts")
