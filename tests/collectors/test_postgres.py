@@ -216,6 +216,22 @@ async def test_commits_rollbacks_temp_bytes_and_size(clock: FakeClock, database:
 
 
 @pytest.mark.integration
+async def test_the_fullest_sequence_is_sampled(clock: FakeClock, database: str) -> None:
+    async with await _connect(database) as conn:
+        await conn.execute("CREATE SEQUENCE small MAXVALUE 1000")
+        await conn.execute("SELECT setval('small', 751)")
+        await conn.execute("CREATE SEQUENCE roomy")
+        await conn.execute("SELECT nextval('roomy')")
+    url = f"postgresql://postgres@127.0.0.1:5432/{database}"
+    collector = PostgresCollector("pg", PostgresCollectorConfig(url=url), clock)
+    try:
+        got = await collector.collect()
+    finally:
+        await collector.close()
+    assert value(got, "postgres_sequence_used_ratio", database=database) == pytest.approx(750 / 999)
+
+
+@pytest.mark.integration
 async def test_a_deadlock_is_counted(collector: PostgresCollector, database: str) -> None:
     async with await _connect(database) as setup:
         await setup.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")

@@ -1,7 +1,8 @@
 """Which sampled series are resources with a limit, and their history from the store.
 
 Built in: disk per mount, memory and swap per host, PostgreSQL and MySQL connections against
-their maximum, Redis memory against maxmemory and Redis clients against maxclients. Each pairs
+their maximum, Redis memory against maxmemory, Redis clients against maxclients, and the
+fullest PostgreSQL sequence of each database against its maximum value. Each pairs
 a usage series with a limit series of the same labels; a limit of 0 (no maxmemory, no swap) is
 no limit and the resource is left out. ``capacity: resources:`` adds series of your own (a
 queue's depth, a backup repository's size) with a fixed limit or a limit series.
@@ -38,6 +39,7 @@ BUILTIN: tuple[Kind, ...] = (
     Kind("mysql_connections", "mysql_threads_connected", "mysql_connections_max", "connections"),
     Kind("redis_memory", "redis_memory_used_bytes", "redis_memory_max_bytes", "bytes"),
     Kind("redis_clients", "redis_connected_clients", "redis_clients_max", "clients"),
+    Kind("postgres_sequences", "postgres_sequence_used_ratio", None, "ratio", limit=1.0),
 )
 _NAMING = ("host", "mount", "collector", "queue", "database", "instance")
 

@@ -98,6 +98,7 @@ class PostgresStats:
     longest_transaction_seconds: float = 0.0
     replicas: list[ReplicaStats] = field(default_factory=list)
     standby_lag_seconds: float | None = None
+    sequence: tuple[str, str, float] | None = None  # (database, sequence, used share), the fullest
 
 
 def state_label(state: str) -> str:
@@ -118,6 +119,9 @@ def postgres_points(stats: PostgresStats) -> list[Point]:
         points.append(Point("postgres_connections_percent", used))
     points.append(Point("postgres_longest_transaction_seconds", stats.longest_transaction_seconds))
     points.append(Point("postgres_in_recovery", float(stats.in_recovery)))
+    if stats.sequence is not None:
+        db, _, used = stats.sequence  # one stable series: the fullest (the audit names it)
+        points.append(Point("postgres_sequence_used_ratio", used, {"database": db}))
     for db in stats.databases:
         lbl = {"database": db.name}
         points += [
@@ -176,6 +180,13 @@ SELECT coalesce(nullif(application_name, ''), host(client_addr), pid::text),
        pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8
 FROM pg_stat_replication ORDER BY 1
 """
+_SEQUENCE = """
+SELECT current_database(), schemaname || '.' || sequencename,
+       CASE WHEN increment_by > 0
+            THEN (last_value - min_value)::float8 / nullif(max_value - min_value, 0)
+            ELSE (max_value - last_value)::float8 / nullif(max_value - min_value, 0) END AS used
+FROM pg_sequences WHERE last_value IS NOT NULL ORDER BY used DESC NULLS LAST LIMIT 1
+"""
 _STANDBY_LAG = """
 SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
             ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8
@@ -205,6 +216,7 @@ async def read_stats(conn: Conn, databases: list[str]) -> PostgresStats:
             ReplicaStats(str(r[0]), _opt_float(r[1]), _opt_float(r[2]))
             for r in await (await conn.execute(_REPLICAS)).fetchall()
         ]
+    seq = await (await conn.execute(_SEQUENCE)).fetchone()
     return PostgresStats(
         max_connections=max_connections,
         in_recovery=in_recovery,
@@ -213,6 +225,7 @@ async def read_stats(conn: Conn, databases: list[str]) -> PostgresStats:
         longest_transaction_seconds=_opt_float(longest[0] if longest else None) or 0.0,
         replicas=replicas,
         standby_lag_seconds=standby_lag,
+        sequence=(str(seq[0]), str(seq[1]), float(seq[2])) if seq and seq[2] is not None else None,
     )
 
 
