@@ -120,8 +120,8 @@ def postgres_points(stats: PostgresStats) -> list[Point]:
     points.append(Point("postgres_longest_transaction_seconds", stats.longest_transaction_seconds))
     points.append(Point("postgres_in_recovery", float(stats.in_recovery)))
     if stats.sequence is not None:
-        db, _, used = stats.sequence  # one stable series: the fullest (the audit names it)
-        points.append(Point("postgres_sequence_used_ratio", used, {"database": db}))
+        where, _, used = stats.sequence  # one stable series: the fullest (the audit names it)
+        points.append(Point("postgres_sequence_used_ratio", used, {"database": where}))
     for db in stats.databases:
         lbl = {"database": db.name}
         points += [
