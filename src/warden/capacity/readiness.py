@@ -247,3 +247,60 @@ def _evidence(judged: dict[str, Any], peak: float, factor: float) -> list[str]:
     if judged["verdict"] == "READY":
         out.append(f"{factor:g}x the peak of {peak:g} req/s held within the budget")
     return out
+
+
+@dataclass(frozen=True)
+class ReadyRequest:
+    """What one readiness run asks (the CLI's options, the API's body)."""
+
+    target: str
+    factor: float
+    peak: float | None = None
+    service: str | None = None
+    paths: tuple[str, ...] = ("/",)
+    steps: int = 5
+    step_duration: float = 20.0
+    budget: Budget = Budget()
+    databases: tuple[str, ...] = ()
+    allow_remote: bool = False
+
+
+def run_readiness(
+    req: ReadyRequest, *, engine: Any, capacity: Any, config_path: Any, now: float,
+    announce: Any = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Find the peak, ramp, judge (the one function behind ``warden ready`` and the API).
+    ValueError (or LoadTestError) for a request that cannot run."""
+    from warden.capacity.report import forecasts
+    from warden.loadtest.compile import compile_plan
+    from warden.loadtest.monitor import build_monitor
+    from warden.loadtest.runner import LoadRunner
+
+    if not 1 <= req.factor <= 1000:
+        raise ValueError("traffic: between 1x and 1000x")
+    if not 1 <= req.step_duration <= 600:
+        raise ValueError("step duration: between 1s and 10m")
+    peak, source = req.peak, "--peak"
+    if peak is None:
+        found = stored_peak(engine, req.service, now) if engine is not None else None
+        if found is None:
+            raise ValueError(
+                "no stored traffic or load test gives today's peak: give the peak (req/s)"
+            )
+        peak, source = found
+    scenario = readiness_scenario(
+        req.target, req.paths, peak, req.factor, steps=req.steps,
+        step_duration=req.step_duration, budget=req.budget, databases=req.databases,
+        allow_remote=req.allow_remote,
+    )  # fmt: skip
+    plan = compile_plan(scenario, workers=1)
+    pairs = list(forecasts(engine, capacity, now)) if engine is not None else []
+    monitor, notes = build_monitor(plan.local, plan.databases, config_path)
+    if announce is not None:
+        announce(
+            f"Ramping {req.target} to {req.factor:g}x the peak of {peak:g} req/s ({source}) in "
+            f"{req.steps} levels of {req.step_duration:g}s; stops at the first broken budget."
+        )
+    result = LoadRunner(plan, monitor=monitor, notes=notes).run()
+    return ready_json(scenario, result, peak, source, req.factor, req.budget,
+                      forecast_at(pairs, req.factor, now))  # fmt: skip

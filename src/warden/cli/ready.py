@@ -56,18 +56,9 @@ def ready(
 ) -> None:
     """Ramp toward N times the current peak with the host and databases sampled; report the
     first limit hit, the headroom and READY / NOT READY (exit 1 when not ready)."""
-    from warden.capacity.readiness import (
-        Budget,
-        forecast_at,
-        readiness_scenario,
-        ready_json,
-        stored_peak,
-    )
+    from warden.capacity.readiness import Budget, ReadyRequest, run_readiness
     from warden.config._types import parse_duration
     from warden.errors import LoadTestError
-    from warden.loadtest.compile import compile_plan
-    from warden.loadtest.monitor import TargetMonitor, build_monitor
-    from warden.loadtest.runner import LoadRunner
 
     try:
         factor = _factor(traffic)
@@ -78,48 +69,28 @@ def ready(
         budget_p95 = parse_duration(p95) * 1000
     except ValueError as exc:
         fail(str(exc))
-    if not 1 <= hold <= 600:
-        fail("--step-duration: between 1s and 10m")
     cfg = load(config) if (peak is None or config_path(config).exists()) else None
-    now = time.time()
+    request = ReadyRequest(
+        target, factor, peak, service, tuple(path or ["/"]), steps, hold,
+        Budget(p95_ms=budget_p95, error_rate=error_rate / 100), tuple(database or []),
+        allow_remote,
+    )  # fmt: skip
     store = None
-    pairs: list[tuple[object, object]] = []
     if cfg is not None:
-        from warden.capacity.report import forecasts
         from warden.tables import open_store
 
         store = open_store(cfg.store.url.get_secret_value())
     try:
-        source = "--peak"
-        if peak is None:
-            found = stored_peak(store.engine, service, now) if store is not None else None
-            if found is None:
-                fail("no stored traffic or load test gives today's peak: pass --peak REQ_PER_S")
-            peak, source = found
-        if store is not None:
-            pairs = list(forecasts(store.engine, cfg.capacity, now))  # type: ignore[union-attr]
+        data = run_readiness(
+            request, engine=store.engine if store is not None else None,
+            capacity=cfg.capacity if cfg is not None else None, config_path=config_path(config),
+            now=time.time(), announce=None if json_out else stdout().print,
+        )  # fmt: skip
+    except (ValueError, LoadTestError) as exc:
+        fail(str(exc).replace("give the peak", "pass --peak"))
     finally:
         if store is not None:
             store.close()
-    budget = Budget(p95_ms=budget_p95, error_rate=error_rate / 100)
-    try:
-        scenario = readiness_scenario(
-            target, path or ["/"], peak, factor, steps=steps, step_duration=hold,
-            budget=budget, databases=database or [], allow_remote=allow_remote,
-        )  # fmt: skip
-        plan = compile_plan(scenario, workers=1)
-    except (ValueError, LoadTestError) as exc:
-        fail(str(exc))
-    monitor, notes = build_monitor(plan.local, plan.databases, config_path(config))
-    if not json_out:
-        stdout().print(
-            f"Ramping {target} to {factor:g}x the peak of {peak:g} req/s ({source}) in {steps} "
-            f"levels of {hold:g}s; stops at the first broken budget."
-        )
-    result = LoadRunner(plan, monitor=monitor if monitor else TargetMonitor([]),
-                        notes=notes).run()  # fmt: skip
-    data = ready_json(scenario, result, peak, source, factor, budget,
-                      forecast_at(pairs, factor, now))  # fmt: skip
     if html is not None:
         from warden.capacity.ready_html import write_ready_html
 

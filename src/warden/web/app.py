@@ -46,6 +46,7 @@ from warden.web.managed_pages import managed_page_routes
 from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
+from warden.web.ready_api import ready_routes
 from warden.web.security import SecurityHeaders, security_headers
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
@@ -172,6 +173,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *slo_page_routes(web),
             *traffic_page_routes(web),
             *capacity_routes(web),
+            *ready_routes(web),
             *incident_page_routes(web),
             *alert_page_routes(web),
             *status_routes(web),
