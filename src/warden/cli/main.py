@@ -18,6 +18,7 @@ from warden.cli import (
     init_config,
     load,
     ready,
+    report,
     status,
     traffic,
     up,
@@ -54,6 +55,7 @@ app.add_typer(dr.app, name="dr")
 app.add_typer(user.app, name="user")
 app.add_typer(traffic.app, name="traffic")
 app.add_typer(capacity.app, name="capacity")
+app.add_typer(report.app, name="report")
 app.add_typer(export.app, name="export")
 
 

@@ -1,0 +1,79 @@
+"""``warden report``: routine reports from the store (``daily``: the morning check)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warden.cli._common import (
+    ConfigOption,
+    JsonOption,
+    fail,
+    handle_errors,
+    load,
+    stdout,
+    write_json,
+)
+
+app = typer.Typer(help="Routine reports from stored data: the daily check.", no_args_is_help=True)
+
+FORMATS = ("text", "markdown", "html", "compact")
+
+
+@app.command("daily")
+@handle_errors
+def daily(
+    since: Annotated[str, typer.Option(help="Start: a duration back or a time.")] = "24h",
+    until: Annotated[str | None, typer.Option(help="End (default: now).")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text, markdown, html or compact (one line each).")
+    ] = "text",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Alerts, incidents, SLO budget, monitors, backups, resources and audit findings of the
+    last day; a section without data says so and how to get it. Exit 1 when one needs
+    attention."""
+    from warden.config._types import parse_moment
+    from warden.reports import render
+    from warden.reports.daily import daily_report
+    from warden.tables import open_store
+
+    if fmt not in FORMATS:
+        fail(f"--format {fmt!r}: one of {', '.join(FORMATS)}")
+    now = time.time()
+    try:
+        start = parse_moment(since, now)
+        end = parse_moment(until, now) if until else now
+    except ValueError as exc:
+        fail(str(exc))
+    if end <= start:
+        fail("--since must lie before --until")
+    cfg = load(config)
+    store = open_store(cfg.store.url.get_secret_value())
+    try:
+        data = daily_report(store, cfg, start, end)
+    finally:
+        store.close()
+    if json_out:
+        write_json("report.daily", data)
+    else:
+        text = {
+            "text": render.markdown, "markdown": render.markdown, "html": render.html,
+            "compact": render.compact,
+        }[fmt](data)  # fmt: skip
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+            stdout().print(f"written to {output}")
+        elif fmt == "text":
+            from rich.markdown import Markdown
+
+            stdout().print(Markdown(text))
+        else:
+            stdout().print(text, markup=False, highlight=False, end="")
+    if data["status"] != "ok":
+        raise typer.Exit(1)

@@ -1,0 +1,111 @@
+"""The daily report as Markdown (for e-mail and files), as a compact chat message, and as an
+offline HTML page; the terminal shows the Markdown through Rich."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MARK = {"ok": "[ok]", "attention": "[!]", "no data": "[no data]"}
+_TITLES = {
+    "alerts": "Alerts", "incidents": "Incidents", "slos": "SLOs", "monitors": "Monitors",
+    "backups": "Backups and drills", "resources": "Resources", "audits": "Audit findings",
+}  # fmt: skip
+
+
+def _pct(v: float | None, digits: int = 3) -> str:
+    return "-" if v is None else f"{v * 100:.{digits}f}%"
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.1f} ms"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return []
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in r) + " |" for r in rows]
+    return [*out, ""]
+
+
+def _details(name: str, s: dict[str, Any]) -> list[str]:
+    if name == "alerts":
+        return _table(["rule", "fired"], [[r["rule"], str(r["fired"])] for r in s["by_rule"]]) + [
+            f"- firing now: {a['rule']} ({a['severity']}) since {a['since']}"
+            for a in s["firing_now"]
+        ]
+    if name == "incidents":
+        return [f"- #{i['id']} {i['title']} ({i['severity']}, {i['status']}) since "
+                f"{i['opened_at']}" for i in s["open"]]  # fmt: skip
+    if name == "slos":
+        return _table(
+            ["SLO", "objective", "budget burned", "budget left", "SLI"],
+            [[r["name"], f"{r['objective']:g}%", _pct(r["budget_burned"], 1),
+              _pct(r["budget_remaining"], 1), "-" if r["sli"] is None else f"{r['sli']:.3f}%"]
+             for r in s["slos"]],
+        )  # fmt: skip
+    if name == "monitors":
+        out = ["**Least available**", ""]
+        out += _table(["monitor", "availability", "day before", "checks"],
+                      [[r["monitor"], _pct(r["availability"]), _pct(r["availability_before"]),
+                        str(r["checks"])] for r in s["least_available"]])  # fmt: skip
+        out += ["**Slowest (p95)**", ""]
+        out += _table(["monitor", "p95", "day before"],
+                      [[r["monitor"], _ms(r["p95_ms"]), _ms(r["p95_ms_before"])]
+                       for r in s["slowest"]])  # fmt: skip
+        if s["biggest_changes"]:
+            out += ["**Biggest changes since the day before**", ""]
+            out += _table(["monitor", "availability", "was", "p95", "was"],
+                          [[r["monitor"], _pct(r["availability"]), _pct(r["availability_before"]),
+                            _ms(r["p95_ms"]), _ms(r["p95_ms_before"])]
+                           for r in s["biggest_changes"]])  # fmt: skip
+        return out
+    if name == "backups":
+        return _table(
+            ["backup", "last success", "runs", "failed", "missed", "last drill passed"],
+            [[r["backup"], r["last_success"] or "never", str(r["runs"]), str(r["failed"]),
+              "-" if r["missed"] is None else str(r["missed"]), r["last_drill_passed"] or "never"]
+             for r in s["backups"]],
+        )  # fmt: skip
+    if name == "resources":
+        out = _table(["resource", "where", "peak", "at"],
+                     [[r["resource"], r["where"], f"{r['peak_percent']:.1f}%", r["at"]]
+                      for r in s["peaks"]])  # fmt: skip
+        out += [f"- forecast {r['risk']}: {r['resource']}" for r in s["at_risk"]]
+        return out
+    if name == "audits":
+        return [f"- {r['audit']}: {r['new_findings']} new" for r in s["audits"]]
+    return []
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """The full report (e-mail, files, the terminal)."""
+    lines = [f"# Daily check: {data['status']}", "",
+             f"From {data['from']} to {data['to']}.", ""]  # fmt: skip
+    for name, s in data["sections"].items():
+        lines += [f"## {_MARK[s['status']]} {_TITLES.get(name, name)}: {s['summary']}", ""]
+        if s["status"] == "no data":
+            lines += [f"No data: {s['how']}.", ""]
+            continue
+        lines += _details(name, s)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def compact(data: dict[str, Any]) -> str:
+    """One line per section, for a chat message."""
+    head = f"Daily check {data['to'][:10]}: {data['status']}"
+    body = [f"{_MARK[s['status']]} {_TITLES.get(n, n)}: {s['summary']}"
+            for n, s in data["sections"].items()]  # fmt: skip
+    return "\n".join([head, *body])
+
+
+def html(data: dict[str, Any]) -> str:
+    from markdown_it import MarkdownIt
+    from markupsafe import Markup
+
+    from warden.report.html import render_page
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown(data))
+    return render_page(f"Daily check: {data['status']}", [Markup(body)],  # noqa: S704 - escaped
+                       subtitle=f"{data['from']} to {data['to']}")  # fmt: skip
