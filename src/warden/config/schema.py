@@ -34,6 +34,7 @@ from warden.backup.config import BackupList
 from warden.capacity.config import CapacityConfig, ScalingPolicy
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
+from warden.reports.config import ReportsConfig
 from warden.web.config import StatusPageConfig, WebConfig
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -201,6 +202,7 @@ class WardenConfig(ConfigModel):
     backups: BackupList = Field(default_factory=list)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     scaling: list[ScalingPolicy] = Field(default_factory=list)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

@@ -15,6 +15,7 @@ from warden.config.schema import WardenConfig
 from warden.engine.app import Service
 from warden.engine.jobs import Job
 from warden.managed import service as managed_service
+from warden.reports import delivery as report_delivery
 from warden.store.protocol import Store
 
 
@@ -33,4 +34,5 @@ def build_jobs(config: WardenConfig, store: Store) -> list[Job]:
     jobs += audit_jobs.build_jobs(config.audits, store)
     jobs += backup_jobs.build_jobs(config.backups, store)
     jobs += capacity_jobs.build_jobs(config.capacity, store)
+    jobs += report_delivery.build_jobs(config, store)
     return jobs

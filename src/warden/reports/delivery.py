@@ -1,0 +1,84 @@
+"""Sending a report through a receiver: chat URLs get the compact form (one line per
+section), e-mail URLs (``mailto``, ``mailtos``) the full Markdown, webhooks the JSON and file
+receivers one JSON line; plus the ``warden up`` job that sends the daily check on its cron."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from warden.engine.jobs import Job, JobOutcome
+from warden.reports import render
+
+log = logging.getLogger("warden.reports")
+_EMAIL = ("mailto", "mailtos")
+
+
+def _apprise(url: str, title: str, body: str, markdown: bool) -> str | None:
+    import apprise as apprise_lib
+
+    from warden.config._types import redact_url
+
+    client = apprise_lib.Apprise()
+    if not client.add(url):
+        return f"not a valid Apprise URL: {redact_url(url)}"
+    fmt = apprise_lib.NotifyFormat.MARKDOWN if markdown else apprise_lib.NotifyFormat.TEXT
+    ok = client.notify(title=title, body=body, body_format=fmt)
+    return None if ok else f"apprise {redact_url(url)}: not delivered"
+
+
+async def deliver(data: dict[str, Any], receiver: Any) -> list[str]:
+    """Send ``data`` (a report) to every target of ``receiver``; the errors, if any."""
+    from warden.notify.channels._http import post_json
+
+    errors: list[str] = []
+    title = f"Warden daily check: {data['status']}"
+    for target in receiver.apprise:
+        url = target.get_secret_value()
+        email = url.split(":", 1)[0].lower() in _EMAIL
+        body = render.markdown(data) if email else render.compact(data)
+        got = await asyncio.to_thread(_apprise, url, title, body, email)
+        if got:
+            errors.append(got)
+    for hook in receiver.webhook:
+        sent = await post_json(hook.url.get_secret_value(), data, timeout=hook.timeout)
+        if not sent.ok:
+            errors.append(f"webhook {hook.url.display()}: {sent.error}")
+    for f in receiver.file:
+        line = json.dumps({"kind": "report.daily", "report": data}) + "\n"
+        try:
+            await asyncio.to_thread(_append, f.path, line)
+        except OSError as exc:
+            errors.append(f"file {f.path}: {exc.strerror or exc}")
+    return errors
+
+
+def _append(path: Any, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(line)
+
+
+def build_jobs(config: Any, store: Any) -> list[Job]:
+    daily = config.reports.daily
+    if daily is None or getattr(store, "engine", None) is None:
+        return []
+    receivers = {r.name: r for r in config.receivers}
+    if daily.receiver not in receivers:
+        log.error("reports.daily.receiver %r is not a receiver; the daily check is not sent",
+                  daily.receiver)  # fmt: skip
+        return []
+
+    async def send() -> JobOutcome:
+        from warden.reports.daily import daily_report
+
+        now = time.time()
+        data = await asyncio.to_thread(daily_report, store, config, now - daily.since, now)
+        errors = await deliver(data, receivers[daily.receiver])
+        if errors:
+            return JobOutcome(False, "; ".join(errors)[:500])
+        return JobOutcome(True, f"daily check ({data['status']}) sent to {daily.receiver}")
+
+    return [Job("report:daily", send, cron=daily.schedule)]
