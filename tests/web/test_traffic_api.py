@@ -51,3 +51,14 @@ async def test_top_needs_a_login(make_site: Callable[..., Site]) -> None:
     async with site.client(None) as c:
         r = await c.get("/api/v1/traffic/top")
     assert r.status_code == 401
+
+
+async def test_the_daily_report_is_the_clis(make_site: Callable[..., Site]) -> None:
+    from warden.reports.daily import daily_report
+
+    site = make_site()
+    now = site.clock.time()
+    async with site.client(Role.VIEWER) as c:
+        got = (await c.get("/api/v1/reports/daily", params={"since": now - 3600})).json()
+    assert got == daily_report(site.store, site.app.config, now - 3600, now + 1.0)
+    assert got["schema"] == "warden.report.daily/v1"

@@ -47,6 +47,7 @@ from warden.web.metrics import SloCollector, metrics_endpoint
 from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
 from warden.web.ready_api import ready_routes
+from warden.web.reports_api import report_routes
 from warden.web.security import SecurityHeaders, security_headers
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
@@ -174,6 +175,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *traffic_page_routes(web),
             *capacity_routes(web),
             *ready_routes(web),
+            *report_routes(web),
             *incident_page_routes(web),
             *alert_page_routes(web),
             *status_routes(web),
