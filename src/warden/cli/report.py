@@ -1,4 +1,5 @@
-"""``warden report``: routine reports from the store (``daily``: the morning check)."""
+"""``warden report``: routine reports from the store (``daily``: the morning check;
+``weekly``: the seven-point scorecard)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from warden.cli._common import (
     write_json,
 )
 
-app = typer.Typer(help="Routine reports from stored data: the daily check.", no_args_is_help=True)
+app = typer.Typer(
+    help="Routine reports from stored data: the daily check, the weekly scorecard.",
+    no_args_is_help=True,
+)
 
 FORMATS = ("text", "markdown", "html", "compact")
 
@@ -76,4 +80,55 @@ def daily(
         else:
             stdout().print(text, markup=False, highlight=False, end="")
     if data["status"] != "ok":
+        raise typer.Exit(1)
+
+
+@app.command("weekly")
+@handle_errors
+def weekly(
+    until: Annotated[str | None, typer.Option(help="End of the week (default: now).")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text, markdown, html or compact (one line).")
+    ] = "text",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """The seven-point scorecard of the last week beside the week before: availability,
+    performance, security, secrets, cost, recovery, documentation. Exit 1 under 5/7."""
+    from warden.config._types import parse_moment
+    from warden.reports import render
+    from warden.reports.weekly import weekly_report
+    from warden.tables import open_store
+
+    if fmt not in FORMATS:
+        fail(f"--format {fmt!r}: one of {', '.join(FORMATS)}")
+    now = time.time()
+    try:
+        end = parse_moment(until, now) if until else now
+    except ValueError as exc:
+        fail(str(exc))
+    cfg = load(config)
+    store = open_store(cfg.store.url.get_secret_value())
+    try:
+        data = weekly_report(store, cfg, end)
+    finally:
+        store.close()
+    if json_out:
+        write_json("report.weekly", data)
+    else:
+        text = {
+            "text": render.weekly_markdown, "markdown": render.weekly_markdown,
+            "html": render.weekly_html, "compact": render.weekly_compact,
+        }[fmt](data)  # fmt: skip
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+            stdout().print(f"written to {output}")
+        elif fmt == "text":
+            from rich.markdown import Markdown
+
+            stdout().print(Markdown(text))
+        else:
+            stdout().print(text, markup=False, highlight=False, end="")
+    if data["this_week"]["score"] < 5:
         raise typer.Exit(1)

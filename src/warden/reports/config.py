@@ -23,3 +23,33 @@ class DailyReportConfig(ConfigModel):
 
 class ReportsConfig(ConfigModel):
     daily: DailyReportConfig | None = None
+
+
+class SecretRecord(ConfigModel):
+    """One secret of the rotation inventory (its value never goes here)."""
+
+    name: str
+    last_rotated: str = Field(description="ISO date or time it was last rotated (UTC if bare).")
+    max_age: Duration = Field(90 * 86400.0, description="Rotate at least this often.")
+    owner: str = ""
+
+    @field_validator("last_rotated")
+    @classmethod
+    def _when(cls, v: str) -> str:
+        _parse_time(v)
+        return v
+
+    def rotated_at(self) -> float:
+        return _parse_time(self.last_rotated)
+
+
+def _parse_time(text: str) -> float:
+    import datetime as dt
+
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO date (2026-11-30) or time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()

@@ -109,3 +109,45 @@ def html(data: dict[str, Any]) -> str:
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown(data))
     return render_page(f"Daily check: {data['status']}", [Markup(body)],  # noqa: S704 - escaped
                        subtitle=f"{data['from']} to {data['to']}")  # fmt: skip
+
+
+def weekly_markdown(data: dict[str, Any]) -> str:
+    """The scorecard: each point's lines with target and actual, this week beside the last."""
+    this, last = data["this_week"], data["last_week"]
+    lines = [
+        f"# Weekly scorecard: {this['score']}/7 ({this['band']})", "",
+        f"From {this['from']} to {this['to']}; the week before: {last['score']}/7 "
+        f"({last['band']}).", "",
+        "| point | line | target | this week | last week |", "|---|---|---|---|---|",
+    ]  # fmt: skip
+    for now_point, then_point in zip(this["points"], last["points"], strict=True):
+        mark = "pass" if now_point["passed"] else "no data" if not now_point["has_data"] else "FAIL"
+        for i, (a, b) in enumerate(zip(now_point["lines"], then_point["lines"], strict=True)):
+            head = f"{now_point['point']} ({mark})" if i == 0 else ""
+            lines.append(f"| {head} | {a['line']} | {a['target']} | {a['actual']} | "
+                         f"{b['actual']} |")  # fmt: skip
+    missing = [x for p in this["points"] for x in p["lines"] if x["passed"] is None]
+    if missing:
+        lines += ["", "No data (never counted as passed):", ""]
+        lines += [f"- {x['line']}: {x['how']}" for x in missing]
+    return "\n".join(lines) + "\n"
+
+
+def weekly_compact(data: dict[str, Any]) -> str:
+    this, last = data["this_week"], data["last_week"]
+    failed = [p["point"] for p in this["points"] if p["has_data"] and not p["passed"]]
+    head = f"Weekly scorecard {this['to'][:10]}: {this['score']}/7 ({this['band']})"
+    tail = f"; failing: {', '.join(failed)}" if failed else ""
+    return f"{head}, last week {last['score']}/7{tail}"
+
+
+def weekly_html(data: dict[str, Any]) -> str:
+    from markdown_it import MarkdownIt
+    from markupsafe import Markup
+
+    from warden.report.html import render_page
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(weekly_markdown(data))
+    this = data["this_week"]
+    return render_page(f"Weekly scorecard: {this['score']}/7", [Markup(body)],  # noqa: S704
+                       subtitle=f"{this['from']} to {this['to']}")  # fmt: skip

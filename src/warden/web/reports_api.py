@@ -1,5 +1,6 @@
 """Reports in the API: ``GET /api/v1/reports/daily?since=&until=`` (viewer), the JSON of
-``warden report daily --json`` over the range (default: the last 24 hours)."""
+``warden report daily --json`` over the range (default: the last 24 hours), and
+``GET /api/v1/reports/weekly?until=``, the scorecard of ``warden report weekly --json``."""
 
 from __future__ import annotations
 
@@ -27,4 +28,17 @@ def report_routes(web: Web) -> list[BaseRoute]:
         data = await asyncio.to_thread(daily_report, store, web.app.config, since, until)
         return json(data)
 
-    return [Route("/api/v1/reports/daily", daily)]
+    @guard(Role.VIEWER)
+    async def weekly(request: Request) -> Response:
+        from warden.reports.weekly import weekly_report
+        from warden.store import SqlStore
+        from warden.web.context import param
+
+        until = param(request, "until", float, web.now(), 0, 1e11)
+        store = cast(SqlStore, web.app.store)
+        return json(await asyncio.to_thread(weekly_report, store, web.app.config, until))
+
+    return [
+        Route("/api/v1/reports/daily", daily),
+        Route("/api/v1/reports/weekly", weekly),
+    ]
