@@ -16,6 +16,7 @@ from warden.cli import (
     export,
     incident,
     init_config,
+    ladder,
     load,
     ready,
     report,
@@ -43,6 +44,7 @@ app.command()(init_config.init)
 app.command()(check.check)
 app.command()(status.status)
 app.command()(ready.ready)
+app.command()(ladder.ladder)
 
 # Command groups, one line each:
 app.add_typer(alerts.app, name="alerts")

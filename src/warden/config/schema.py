@@ -34,7 +34,7 @@ from warden.backup.config import BackupList
 from warden.capacity.config import CapacityConfig, ScalingPolicy
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
-from warden.reports.config import ReportsConfig, SecretRecord
+from warden.reports.config import LadderConfig, ReportsConfig, SecretRecord
 from warden.web.config import StatusPageConfig, WebConfig
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -203,6 +203,7 @@ class WardenConfig(ConfigModel):
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     scaling: list[ScalingPolicy] = Field(default_factory=list)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    ladder: LadderConfig = Field(default_factory=LadderConfig)
     secrets: list[SecretRecord] = Field(
         default_factory=list, description="Rotation inventory: names and dates, never values."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from warden.config._base import ConfigModel
@@ -53,3 +55,17 @@ def _parse_time(text: str) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.timestamp()
+
+
+Claim = Literal[
+    "automated_deploys", "load_balancer", "multi_region", "automated_failover",
+    "point_in_time_recovery", "multi_az", "automated_incident_response",
+]  # fmt: skip
+
+
+class LadderConfig(ConfigModel):
+    """What ``warden ladder`` cannot measure from here but you have in place."""
+
+    claims: list[Claim] = Field(
+        default_factory=list, description="Shown as declared, never as measured."
+    )

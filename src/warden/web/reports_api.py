@@ -1,6 +1,7 @@
 """Reports in the API: ``GET /api/v1/reports/daily?since=&until=`` (viewer), the JSON of
 ``warden report daily --json`` over the range (default: the last 24 hours), and
-``GET /api/v1/reports/weekly?until=``, the scorecard of ``warden report weekly --json``."""
+``GET /api/v1/reports/weekly?until=``, the scorecard of ``warden report weekly --json``, and
+``GET /api/v1/ladder``, the reliability ladder of ``warden ladder --json``."""
 
 from __future__ import annotations
 
@@ -38,7 +39,16 @@ def report_routes(web: Web) -> list[BaseRoute]:
         store = cast(SqlStore, web.app.store)
         return json(await asyncio.to_thread(weekly_report, store, web.app.config, until))
 
+    @guard(Role.VIEWER)
+    async def ladder(_: Request) -> Response:
+        from warden.reports.ladder import ladder as build
+        from warden.store import SqlStore
+
+        store = cast(SqlStore, web.app.store)
+        return json(await asyncio.to_thread(build, store, web.app.config, web.now()))
+
     return [
+        Route("/api/v1/ladder", ladder),
         Route("/api/v1/reports/daily", daily),
         Route("/api/v1/reports/weekly", weekly),
     ]

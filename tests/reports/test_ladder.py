@@ -1,0 +1,100 @@
+"""The reliability ladder and DR tiers: each level from what the config and the store show,
+declared claims marked as such, never a level skipped, and the next step named."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from warden.backup import storage as backups
+from warden.backup.drill import DrillResult
+from warden.backup.runner import BackupRun
+from warden.cli.main import app as cli
+from warden.config.schema import build_model
+from warden.reports.ladder import ladder
+from warden.store import SqlStore
+from warden.tables import open_store
+
+NOW = 1_764_936_000.0
+DAY = 86400.0
+
+
+def config(tmp_path: Path, **over: Any) -> Any:
+    base: dict[str, Any] = {
+        "store": {"url": f"sqlite:///{tmp_path}/w.db"},
+        "monitors": [{"name": "api", "tcp": {"host": "127.0.0.1", "port": 9}}],
+        "backups": [{
+            "name": "db", "key_env": "WARDEN_TEST_KEY", "schedule": "0 3 * * *",
+            "source": {"type": "postgres", "url": "postgresql://app@127.0.0.1/app"},
+            "repository": {"type": "local", "path": str(tmp_path / "repo")},
+            "retention": {"daily": 7}, "rpo": "1d", "rto": "1h",
+            "drill": {"scratch": str(tmp_path / "s"), "schedule": "0 5 * * 0"},
+        }],
+        "scaling": [{"name": "web", "min": 2, "max": 4,
+                     "command": {"argv": [sys.executable, "-c", "pass", "{size}"]}}],
+        "ladder": {"claims": ["automated_deploys"]},
+    }  # fmt: skip
+    return build_model().model_validate({**base, **over})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqlStore]:
+    s = open_store(f"sqlite:///{tmp_path}/w.db")
+    yield s
+    s.close()
+
+
+def _levels(got: dict[str, Any]) -> dict[int, dict[str, bool]]:
+    return {lv["level"]: {r["requirement"]: r["met"] for r in lv["requirements"]}
+            for lv in got["levels"]}  # fmt: skip
+
+
+def test_level_two_with_evidence_and_three_not_skipped(store: SqlStore, tmp_path: Path) -> None:
+    backups.record_run(store.engine, BackupRun("db", "r1", "complete", NOW - 3600, NOW - 3000, 600))
+    backups.record_drill(store.engine, DrillResult("db", "d1", "passed", NOW - 2 * DAY,
+                                                   NOW - 2 * DAY + 60))  # fmt: skip
+    got = ladder(store, config(tmp_path), NOW)
+    levels = _levels(got)
+    assert got["level"] == 2
+    assert all(levels[1].values())
+    assert all(levels[2].values())
+    # level 4's drills and self-healing are met, but 3 is not: the level stays 2
+    assert levels[4]["regular failure drills"] is True
+    assert levels[4]["self-healing"] is True
+    assert levels[3]["multi-region"] is False
+    (deploys,) = [r for r in got["levels"][0]["requirements"]
+                  if r["requirement"] == "automated deploys"]  # fmt: skip
+    assert deploys["declared"] is True
+    assert got["next_level"] == 3
+    assert "level 2 is what most teams need" in got["advice"]
+    (db,) = got["databases"]
+    assert (db["backup"], db["engine"], db["tier"]) == ("db", "postgres", 1)
+    assert db["next"].startswith("tier 2: PITR over 35 days")
+
+
+def test_without_a_recent_backup_or_health_checks(store: SqlStore, tmp_path: Path) -> None:
+    backups.record_run(store.engine, BackupRun("db", "r0", "complete", NOW - 9 * DAY,
+                                               NOW - 9 * DAY + 60, 60))  # fmt: skip
+    got = ladder(store, config(tmp_path, monitors=[]), NOW)
+    assert got["level"] == 0
+    assert "add HTTP or TCP monitors" in got["advice"]
+    assert _levels(got)[2]["database backups"] is False  # 9 days old
+    assert got["databases"][0]["tier"] == 0
+
+
+def test_cli_json(store: SqlStore, tmp_path: Path) -> None:
+    path = tmp_path / "warden.yaml"
+    path.write_text(f'store:\n  url: "{store.engine.url}"\nladder:\n  claims: [multi_region]\n')
+    res = CliRunner().invoke(cli, ["ladder", "-c", str(path), "--json"])
+    assert res.exit_code == 0, res.stderr
+    doc = __import__("json").loads(res.stdout)
+    assert doc["schema"] == "warden.ladder/v1"
+    assert doc["level"] == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("ladder:\n  claims: [we_are_fine]\n")
+    assert CliRunner().invoke(cli, ["validate", str(bad)]).exit_code != 0
