@@ -299,3 +299,92 @@ def postmortem(
         typer.echo(text, nl=False)
     else:
         stdout().print(f"postmortem written to {output}")
+
+
+action_app = typer.Typer(help="Postmortem action items, tracked until done.", no_args_is_help=True)
+app.add_typer(action_app, name="action")
+
+
+@action_app.command("add")
+@handle_errors
+def action_add(
+    incident_id: IdArg,
+    text: Annotated[str, typer.Argument(help="What to change.")],
+    owner: Annotated[str, typer.Option(help="Who owns it.")] = "",
+    due: Annotated[str | None, typer.Option(help="Due date (2026-12-20) or time.")] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Add an action item to an incident (it shows in the weekly report until done)."""
+    from warden.incidents import actions
+    from warden.reports.config import parse_date
+
+    due_at = None
+    if due is not None:
+        try:
+            due_at = parse_date(due)
+        except ValueError as exc:
+            fail(f"--due: {exc}")
+    if not text.strip():
+        fail("the action needs a text")
+    _, store, repo = _open(config)
+    try:
+        _get(repo, incident_id)
+        item_id = actions.add(store.engine, incident_id, text.strip(), owner, due_at, time.time())
+    finally:
+        store.close()
+    if json_out:
+        write_json("incident.action", {"id": item_id, "incident": incident_id})
+    else:
+        stdout().print(f"action item {item_id} added to incident #{incident_id}")
+
+
+@action_app.command("done")
+@handle_errors
+def action_done(
+    item_id: Annotated[int, typer.Argument(help="Action item number.")],
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Mark an action item done."""
+    from warden.incidents import actions
+
+    _, store, _ = _open(config)
+    try:
+        ok = actions.done(store.engine, item_id, time.time())
+    finally:
+        store.close()
+    if not ok:
+        fail(f"no open action item {item_id} (see `warden incident action list`)")
+    if json_out:
+        write_json("incident.action", {"id": item_id, "done": True})
+    else:
+        stdout().print(f"action item {item_id} done")
+
+
+@action_app.command("list")
+@handle_errors
+def action_list(
+    open_only: Annotated[bool, typer.Option("--open", help="Only the ones not done.")] = False,
+    incident: Annotated[int | None, typer.Option(help="Only this incident's.")] = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Action items, oldest first."""
+    from warden.cli._table import Col, table
+    from warden.incidents import actions
+    from warden.incidents.postmortem import when
+
+    _, store, _ = _open(config)
+    try:
+        got = actions.items(store.engine, incident, open_only)
+    finally:
+        store.close()
+    now = time.time()
+    if json_out:
+        write_json("incident.actions", {"items": [a.json(now) for a in got]})
+        return
+    rows = [[str(a.id), f"#{a.incident_id}", a.text, a.owner or "-", when(a.due),
+             "done " + when(a.done_at) if a.done_at else "open"] for a in got]  # fmt: skip
+    stdout().print(table([Col("id", right=True), Col("incident"), Col("action", wrap=True),
+                          Col("owner"), Col("due"), Col("state")], rows))  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from warden.alerting.config import SloConfig
 from warden.alerting.slo import budget_spent, slo_monitors
@@ -78,7 +79,12 @@ def measure(
     return Impact(start, end, ongoing, impacts, budgets)
 
 
-def render(incident: Incident, timeline: Sequence[TimelineEvent], impact: Impact) -> str:
+def render(
+    incident: Incident,
+    timeline: Sequence[TimelineEvent],
+    impact: Impact,
+    actions: Sequence[Any] = (),
+) -> str:
     duration = format_duration(round(max(0.0, impact.end - impact.start)))
     parts = [
         md.heading(f"Postmortem: incident #{incident.id}: {incident.title}", 1),
@@ -146,6 +152,10 @@ def render(incident: Incident, timeline: Sequence[TimelineEvent], impact: Impact
         md.heading("Lessons learned"),
         todo("what went well, what went badly, where we were lucky"),
         md.heading("Action items"),
-        md.table(["Action", "Owner", "Due", "Ticket"], [[todo("action"), "", "", ""]]),
+        md.table(
+            ["Action", "Owner", "Due", "Done"],
+            [[a.text, a.owner or "-", when(a.due), when(a.done_at)] for a in actions]
+            or [[todo("action (`warden incident action add`)"), "", "", ""]],
+        ),
     ]
     return "\n\n".join(parts) + "\n"

@@ -113,6 +113,11 @@ def postmortem(
     incident = repo.get(incident_id)
     if incident is None:
         return None
+    from warden.incidents.actions import items
+
     alerts = repo.alerts(incident_id)
     impact = measure(incident, alerts, store, monitors, slos, now)
-    return Postmortem(incident, impact, render(incident, repo.timeline(incident_id), impact))
+    actions = items(repo.engine, incident_id)
+    return Postmortem(
+        incident, impact, render(incident, repo.timeline(incident_id), impact, actions)
+    )

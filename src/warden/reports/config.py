@@ -38,14 +38,15 @@ class SecretRecord(ConfigModel):
     @field_validator("last_rotated")
     @classmethod
     def _when(cls, v: str) -> str:
-        _parse_time(v)
+        parse_date(v)
         return v
 
     def rotated_at(self) -> float:
-        return _parse_time(self.last_rotated)
+        return parse_date(self.last_rotated)
 
 
-def _parse_time(text: str) -> float:
+def parse_date(text: str) -> float:
+    """An ISO date or time as epoch seconds (UTC when it has no offset); ValueError else."""
     import datetime as dt
 
     try:

@@ -126,6 +126,11 @@ def weekly_markdown(data: dict[str, Any]) -> str:
             head = f"{now_point['point']} ({mark})" if i == 0 else ""
             lines.append(f"| {head} | {a['line']} | {a['target']} | {a['actual']} | "
                          f"{b['actual']} |")  # fmt: skip
+    open_items = data.get("open_action_items", [])
+    if open_items:
+        lines += ["", f"Open action items ({len(open_items)}):", ""]
+        lines += [f"- #{a['incident']} {a['text']} ({a['owner'] or 'no owner'})"
+                  + (" OVERDUE" if a["overdue"] else "") for a in open_items]  # fmt: skip
     missing = [x for p in this["points"] for x in p["lines"] if x["passed"] is None]
     if missing:
         lines += ["", "No data (never counted as passed):", ""]

@@ -1,4 +1,5 @@
-"""``warden report weekly``: the seven-point scorecard of a week, beside the week before.
+"""``warden report weekly``: the seven-point scorecard of a week, beside the week before,
+and the postmortem action items still open (they show until they are done).
 
 The seven points, each made of lines with a target and the actual value:
 
@@ -158,10 +159,13 @@ def scorecard(store: SqlStore, config: Any, since: float, until: float) -> dict[
 
 def weekly_report(store: SqlStore, config: Any, until: float) -> dict[str, Any]:
     """This week's scorecard and last week's beside it."""
+    from warden.incidents.actions import items
+
     this = scorecard(store, config, until - WEEK, until)
     last = scorecard(store, config, until - 2 * WEEK, until - WEEK)
+    open_items = [a.json(until) for a in items(store.engine, open_only=True)]
     return {"schema": SCHEMA, "this_week": this, "last_week": last,
-            "change": this["score"] - last["score"]}  # fmt: skip
+            "change": this["score"] - last["score"], "open_action_items": open_items}  # fmt: skip
 
 
 def _iso(ts: float) -> str:
