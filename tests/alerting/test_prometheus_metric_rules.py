@@ -127,7 +127,8 @@ def test_promtool_checks_and_evaluates_metric_rules(tmp_path: Path) -> None:
                             {
                                 "exp_labels": {**base, "queue": "orders", "severity": "medium"},
                                 "exp_annotations": {
-                                    "summary": "queue orders holds more than 1,000 messages (2000)"
+                                    "summary": "queue orders holds more than 1,000 messages (2000)",
+                                    "runbook_url": "/runbooks/queue-backlog",
                                 },
                             }
                         ],
@@ -140,7 +141,8 @@ def test_promtool_checks_and_evaluates_metric_rules(tmp_path: Path) -> None:
                                 "exp_labels": {**base, "backup": "db", "severity": "high"},
                                 "exp_annotations": {
                                     "summary": "newest backup of db is older than its RPO "
-                                    "(2x the RPO)"
+                                    "(2x the RPO)",
+                                    "runbook_url": "/runbooks/backup",
                                 },
                             }
                         ],

@@ -82,3 +82,34 @@ def test_cli_json(setup: tuple[SqlStore, Any, list[CheckResult]], tmp_path: Path
     bad = CliRunner().invoke(cli, ["validate", str(tmp_path / "bad.yaml")])
     assert bad.exit_code != 0
     assert "not an ISO date" in bad.output
+
+
+def test_every_builtin_rule_links_a_shipped_runbook() -> None:
+    from warden.alerting.builtin import builtin_rules
+    from warden.reports.runbooks import names, runbook
+
+    shipped = set(names())
+    for rule in builtin_rules():
+        assert rule.runbook is not None, rule.name
+        name = rule.runbook.removeprefix("/runbooks/")
+        assert name in shipped, rule.name
+        text = runbook(name)
+        assert text is not None
+        for part in ("**What it means.**", "**Confirm it.**", "**Mitigate now.**",
+                     "**Fix it for good.**"):  # fmt: skip
+            assert part in text, (name, part)
+    assert {"slo-burn", "ddos", "memory", "connection-exhaustion", "disk-full"} <= shipped
+
+
+def test_own_runbooks_add_to_and_override_the_shipped_ones(tmp_path: Path) -> None:
+    from warden.reports.runbooks import names, runbook
+
+    (tmp_path / "payments.md").write_text("# Payments down\n")
+    (tmp_path / "disk-full.md").write_text("# Our disk runbook\n")
+    (tmp_path / "Bad Name.md").write_text("ignored")
+    assert "payments" in names(tmp_path)
+    assert "Bad Name" not in names(tmp_path)
+    assert runbook("payments", tmp_path) == "# Payments down\n"
+    assert runbook("disk-full", tmp_path) == "# Our disk runbook\n"
+    assert (runbook("disk-full") or "").startswith("# Disk full soon")
+    assert runbook("../etc/passwd", tmp_path) is None

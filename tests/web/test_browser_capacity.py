@@ -105,6 +105,8 @@ async def test_capacity_page_and_runbook(site: Site, request: pytest.FixtureRequ
             )
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / "capacity.png"), full_page=True)
+            await page.goto(f"{url}/runbooks")
+            await expect(page.locator("a[href='/runbooks/slo-burn']")).to_have_count(1)
             await page.goto(f"{url}/runbooks/disk-full")
             await expect(page.locator("h1")).to_contain_text("Disk full soon")
             await page.screenshot(path=str(ARTIFACTS / "runbook.png"), full_page=True)

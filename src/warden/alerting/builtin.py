@@ -26,12 +26,14 @@ _PACK: list[dict[str, Any]] = [
         "for": "1m",
         "severity": "high",
         "summary": "{monitor} is down",
+        "runbook": "/runbooks/monitor-down",
     },
     {
         "name": "MonitorFlapping",
         "flapping": {"changes": 6, "window": "30m"},
         "severity": "medium",
         "summary": "{monitor} is flapping ({value} up/down changes in 30 minutes)",
+        "runbook": "/runbooks/flapping",
     },
     {
         "name": "HostHighCpu",
@@ -40,6 +42,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "5m",
         "severity": "medium",
         "summary": "CPU of {host} above 70% for 5 minutes ({value}%)",
+        "runbook": "/runbooks/high-cpu",
     },
     {
         "name": "HostMemoryHigh",
@@ -48,6 +51,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "15m",
         "severity": "medium",
         "summary": "memory of {host} above 85% ({value}%)",
+        "runbook": "/runbooks/memory",
     },
     {
         "name": "SlowResponses",
@@ -55,6 +59,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "5m",
         "severity": "medium",
         "summary": "p95 response time of {monitor} above 1 s ({value} s)",
+        "runbook": "/runbooks/slow-responses",
     },
     {
         "name": "HighErrorRate",
@@ -62,6 +67,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "5m",
         "severity": "medium",
         "summary": "more than 1% of checks of {monitor} failed in the last hour ({value})",
+        "runbook": "/runbooks/error-rate",
     },
     {
         "name": "QueueBacklog",
@@ -70,6 +76,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "10m",
         "severity": "medium",
         "summary": "queue {queue} holds more than 1,000 messages ({value})",
+        "runbook": "/runbooks/queue-backlog",
     },
     {
         "name": "PostgresConnectionsHigh",
@@ -78,6 +85,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "5m",
         "severity": "high",
         "summary": "PostgreSQL uses more than 80% of max_connections ({value}%)",
+        "runbook": "/runbooks/connection-exhaustion",
     },
     {
         "name": "MysqlConnectionsHigh",
@@ -86,6 +94,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "5m",
         "severity": "high",
         "summary": "MySQL uses more than 80% of max_connections ({value}%)",
+        "runbook": "/runbooks/connection-exhaustion",
     },
     {
         "name": "DiskFullIn24h",
@@ -113,6 +122,7 @@ _PACK: list[dict[str, Any]] = [
                   "threshold": 21},
         "severity": "medium",
         "summary": "TLS certificate of {monitor} expires in {value} days",
+        "runbook": "/runbooks/certificate-expiry",
     },
     {
         "name": "CertificateExpiresIn7d",
@@ -120,6 +130,7 @@ _PACK: list[dict[str, Any]] = [
                   "threshold": 7},
         "severity": "high",
         "summary": "TLS certificate of {monitor} expires in {value} days",
+        "runbook": "/runbooks/certificate-expiry",
     },
     {
         "name": "BackupOlderThanRpo",
@@ -127,6 +138,7 @@ _PACK: list[dict[str, Any]] = [
                    "window": "1d", "op": ">", "threshold": 1},
         "severity": "high",
         "summary": "newest backup of {backup} is older than its RPO ({value}x the RPO)",
+        "runbook": "/runbooks/backup",
     },
     {
         "name": "BackupFailed",
@@ -134,6 +146,7 @@ _PACK: list[dict[str, Any]] = [
                    "op": ">", "threshold": 0},
         "severity": "medium",
         "summary": "the last backup run of {backup} failed",
+        "runbook": "/runbooks/backup",
     },
     {
         "name": "TrafficErrorRateHigh",
@@ -142,6 +155,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "5m",
         "severity": "high",
         "summary": "{service} answers more than 1% of requests with a server error ({value})",
+        "runbook": "/runbooks/error-rate",
     },
     {
         "name": "TrafficSlow",
@@ -150,6 +164,7 @@ _PACK: list[dict[str, Any]] = [
         "for": "10m",
         "severity": "medium",
         "summary": "p95 response time of {service} is above 1 s ({value} s)",
+        "runbook": "/runbooks/slow-responses",
     },
 ]  # fmt: skip
 

@@ -263,3 +263,8 @@ class AlertingConfig(ConfigModel):
         description="Rules that query the store (check, metric, flapping, SLO) run this often.",
     )
     builtin_rules: bool = Field(True, description="Use the built-in rule pack.")
+    runbooks_dir: Path | None = Field(
+        None,
+        description="Your own runbooks (NAME.md), served at /runbooks/NAME before the shipped "
+        "ones; link them from a rule with runbook: /runbooks/NAME.",
+    )

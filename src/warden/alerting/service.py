@@ -63,7 +63,7 @@ def build_rules(config: WardenConfig) -> list[RuleSpec]:
     own = effective_rules(config.alerts, config.alerting.builtin_rules)
     base = config.server.external_url or default_external_url(config.server.listen)
     own = [_absolute_runbook(r, base) for r in own]
-    return [from_config(r, every) for r in own] + burn_rules(config.slos, every)
+    return [from_config(r, every) for r in own] + burn_rules(config.slos, every, base)
 
 
 def _absolute_runbook(rule: AlertRule, base: str) -> AlertRule:

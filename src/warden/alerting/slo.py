@@ -206,9 +206,10 @@ def budget_spent(
 class _BurnRule:
     """Computes the SLO's status at most every ``every`` seconds for both of its rules."""
 
-    def __init__(self, slo: SloConfig, every: float) -> None:
+    def __init__(self, slo: SloConfig, every: float, runbook: str = "/runbooks/slo-burn") -> None:
         self.slo = slo
         self.every = every
+        self.runbook = runbook
         self._cached: tuple[float, SloStatus] | None = None
 
     def status(self, ctx: EvalContext) -> SloStatus:
@@ -235,19 +236,22 @@ class _BurnRule:
             f" ({kind}: 1h {_fmt(st.burn_rates.get('1h'))}x, 6h {_fmt(st.burn_rates.get('6h'))}x,"
             f" 3d {_fmt(st.burn_rates.get('3d'))}x)"
         )
-        return [Observation(labels, active, rate, None, {"summary": summary})]
+        annotations = {"summary": summary, "runbook_url": self.runbook}
+        return [Observation(labels, active, rate, None, annotations)]
 
 
 def _fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:.1f}"
 
 
-def burn_rules(slos: Sequence[SloConfig], every: float = 30.0) -> list[RuleSpec]:
+def burn_rules(
+    slos: Sequence[SloConfig], every: float = 30.0, base_url: str = ""
+) -> list[RuleSpec]:
     out = []
     for slo in slos:
         if not slo.alerts:
             continue
-        rule = _BurnRule(slo, every)
+        rule = _BurnRule(slo, every, base_url.rstrip("/") + "/runbooks/slo-burn")
         for kind in ("page", "ticket"):
             severity = slo.page_severity if kind == "page" else slo.ticket_severity
             out.append(

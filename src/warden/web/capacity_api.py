@@ -87,7 +87,7 @@ def capacity_routes(web: Web) -> list[BaseRoute]:
         from warden.reports.runbooks import runbook
 
         name = request.path_params["name"]
-        text = runbook(name)
+        text = runbook(name, web.app.config.alerting.runbooks_dir)
         if text is None:
             raise HTTPException(404, f"no runbook named {name!r}")
         body = MarkdownIt("commonmark", {"html": False}).render(text)
@@ -111,7 +111,20 @@ def capacity_routes(web: Web) -> list[BaseRoute]:
             raise HTTPException(502, str(exc)) from None
         return json(data)
 
+    @guard(Role.VIEWER, page=True)
+    async def runbook_index(request: Request) -> Response:
+        from warden.reports.runbooks import names
+
+        listed = names(web.app.config.alerting.runbooks_dir)
+        body = (
+            "<h1>Runbooks</h1><ul>"
+            + "".join(f'<li><a href="/runbooks/{n}">{n}</a></li>' for n in listed)
+            + "</ul>"
+        )
+        return render_page(web, request, "runbook.html", runbook="index", body=body)
+
     return [
+        Route("/runbooks", runbook_index),
         Route("/api/v1/capacity", api),
         Route("/api/v1/scaling", scaling),
         Route("/api/v1/capacity/databases/{name}", database),
