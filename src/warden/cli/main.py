@@ -12,6 +12,7 @@ from warden.cli import (
     backup,
     capacity,
     check,
+    doc,
     dr,
     export,
     incident,
@@ -45,6 +46,7 @@ app.command()(check.check)
 app.command()(status.status)
 app.command()(ready.ready)
 app.command()(ladder.ladder)
+app.command()(doc.doc)
 
 # Command groups, one line each:
 app.add_typer(alerts.app, name="alerts")

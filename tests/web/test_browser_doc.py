@@ -1,0 +1,72 @@
+"""The infrastructure overview in headless Chromium: the page regenerated from the config and
+the store, its architecture diagram drawn to SVG by mermaid.js, no error in the console."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from warden.config.schema import build_model
+from warden.engine.app import App
+from warden.tables import open_store
+from warden.web.users import Role, UserBook
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian package chromium"),
+]
+
+
+@pytest.fixture
+async def url(tmp_path: Path) -> AsyncIterator[str]:
+    cfg = build_model().model_validate({
+        "monitors": [{"name": "shop", "interval": "1h",
+                      "http": {"url": "http://127.0.0.1:9/health"}}],
+        "collectors": [{"name": "web-1", "host": {}},
+                       {"name": "main", "postgres": {"url": "postgresql://app@db/app"}}],
+    })  # fmt: skip
+    store = open_store(f"sqlite:///{tmp_path}/d.db")
+    app = App(cfg, store, flush_interval=0.1)
+    book = UserBook(store.engine, CHEAP_HASHER)
+    book.add_user("viewer", PASSWORD, Role.VIEWER)
+    try:
+        async with serve_web(app, book, start=False) as port:
+            yield f"http://127.0.0.1:{port}"
+    finally:
+        store.close()
+
+
+async def test_doc_page_draws_the_diagram(url: str, request: pytest.FixtureRequest) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    problems: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+                if msg.type in ("error", "warning") else None)  # fmt: skip
+        try:
+            await page.goto(f"{url}/login?next=/doc")
+            await page.fill("input[name=username]", "viewer")
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await expect(page).to_have_url(f"{url}/doc")
+            await expect(page.locator("#doc pre.mermaid svg")).to_have_count(1, timeout=15000)
+            await expect(page.locator("#doc svg")).to_contain_text("postgres main")
+            await expect(page.locator("#doc")).to_contain_text("Disaster recovery")
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "doc.png"), full_page=True)
+            assert problems == []
+        except BaseException:
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+            raise
+        finally:
+            await browser.close()
+    assert time.time() > 0
