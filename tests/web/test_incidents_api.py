@@ -367,7 +367,8 @@ async def test_postmortem_measures_impact_and_leaves_prompts(site: Site) -> None
     assert "| api | 10 | 5 | 50.00% |" in text
     assert "restarted the api pods" in text
     assert "<!-- TODO(author): root cause" in text
-    assert "<!-- TODO(author): what fixed it" in text
+    assert "**Immediate:** <!-- TODO(author): what stopped the damage" in text
+    assert "## Prevention" in text
     assert as_json["markdown"] == text
     assert as_json["incident"] == iid
     assert as_json["impact"]["monitors"] == [

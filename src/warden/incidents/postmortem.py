@@ -148,14 +148,19 @@ def render(
         parts.append("Notes taken during the incident:")
         parts.append(md.bullets(f"{when(n.at)} {n.author}: {n.text}" for n in notes))
     parts += [
-        todo("what fixed it, and how the fix was verified"),
-        md.heading("Lessons learned"),
-        todo("what went well, what went badly, where we were lucky"),
+        "**Immediate:** " + todo("what stopped the damage, and how it was verified"),
+        "**Long-term:** " + todo("what keeps it from coming back"),
+        md.heading("What went well"),
+        todo("detection, response, tools that helped"),
+        md.heading("What went wrong"),
+        todo("what slowed detection or the fix; where we were lucky"),
         md.heading("Action items"),
         md.table(
             ["Action", "Owner", "Due", "Done"],
             [[a.text, a.owner or "-", when(a.due), when(a.done_at)] for a in actions]
             or [[todo("action (`warden incident action add`)"), "", "", ""]],
         ),
+        md.heading("Prevention"),
+        todo("the alert, test, limit or drill that catches this next time, and its owner"),
     ]
     return "\n\n".join(parts) + "\n"
