@@ -64,7 +64,7 @@ def test_json_shape() -> None:
     }  # fmt: skip
     assert set(doc) == {
         "schema", "kind", "target", "started", "duration", "counts", "findings", "facts",
-        "notes", "checks", "errors",
+        "notes", "checks", "errors", "runbook",
     }  # fmt: skip
 
 
@@ -167,3 +167,14 @@ async def test_run_audit_from_config(tmp_path: Path) -> None:
     assert r.errors == []
     assert "redis.memory" in r.checks
     json.loads(dumps("audit", r.payload()))  # serialisable
+
+
+def test_every_audit_family_links_a_shipped_runbook() -> None:
+    from warden.reports.runbooks import runbook
+
+    for kind in ("web", "tls", "postgres", "mysql", "redis"):
+        link = AuditReport(kind, "t", 0.0, 0.0).payload()["runbook"]
+        assert link == f"/runbooks/audit-{kind}"
+        text = runbook(link.removeprefix("/runbooks/"))
+        assert text is not None
+        assert "**Fix it for good.**" in text

@@ -139,6 +139,7 @@ class AuditReport:
             "notes": self.notes,
             "checks": self.checks,
             "errors": self.errors,
+            "runbook": f"/runbooks/audit-{self.kind}",
         }
 
 
