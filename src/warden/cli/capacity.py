@@ -11,7 +11,8 @@ from warden.cli._common import ConfigOption, JsonOption, handle_errors, load, st
 from warden.cli._table import Col, table
 
 app = typer.Typer(
-    help="Capacity: when disks, memory, connections and your own resources run out.",
+    help="Capacity. Alone: when each resource reaches 80 % and 100 % of its limit (a forecast "
+    "with a range). Also scaling policies and the database scaling ladder.",
     invoke_without_command=True,
 )
 
@@ -126,8 +127,11 @@ def database(
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Place a PostgreSQL or MySQL database on the scaling ladder (single instance, vertical,
-    read replicas, pooling, cache, sharding) from measured facts, and name the next step."""
+    """Place a PostgreSQL or MySQL database on the scaling ladder and name the next step.
+
+    The ladder: single instance, vertical, read replicas, pooling, cache, sharding; decided
+    from measured facts.
+    """
     import asyncio
 
     from warden.capacity.ladder import TRIED, database_ladder, resolve

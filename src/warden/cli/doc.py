@@ -26,9 +26,11 @@ def doc(
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Write the infrastructure overview: architecture diagram (Mermaid; drawn as SVG in the
-    HTML), services, disaster recovery with measured RPO and RTO, security, monitoring, cost,
-    on-call and runbooks."""
+    """The infrastructure overview: diagram, services, DR (measured RPO/RTO), on-call, runbooks.
+
+    The architecture diagram is Mermaid text, drawn as SVG in the HTML page and the
+    dashboard's Docs page.
+    """
     from warden.reports.document import html, infrastructure_document, markdown
     from warden.tables import open_store
 

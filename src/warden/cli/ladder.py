@@ -10,9 +10,11 @@ from warden.cli._common import ConfigOption, JsonOption, handle_errors, load, st
 
 @handle_errors
 def ladder(config: ConfigOption = None, json_out: JsonOption = False) -> None:
-    """Where the setup stands on the reliability ladder (0 manual ... 4 self-healing), from
-    config and stored data, with the evidence per step, the next step, and each database's DR
-    tier. What Warden cannot see counts only when declared under `ladder: claims:`."""
+    """The reliability level 0-4 with its evidence, the next step and each database's DR tier.
+
+    Read from the config and stored data; what Warden cannot see counts only when declared
+    under `ladder: claims:`.
+    """
     from warden.reports.ladder import ladder as build
     from warden.tables import open_store
 

@@ -54,8 +54,11 @@ def ready(
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Ramp toward N times the current peak with the host and databases sampled; report the
-    first limit hit, the headroom and READY / NOT READY (exit 1 when not ready)."""
+    """Are we ready for N times today's peak? A bounded ramp, judged READY or NOT READY.
+
+    Reports the first limit hit, the headroom and the forecasts at risk; exits 1 when not
+    ready.
+    """
     from warden.capacity.readiness import Budget, ReadyRequest, run_readiness
     from warden.config._types import parse_duration
     from warden.errors import LoadTestError

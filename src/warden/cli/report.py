@@ -39,9 +39,10 @@ def daily(
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Alerts, incidents, SLO budget, monitors, backups, resources and audit findings of the
-    last day; a section without data says so and how to get it. Exit 1 when one needs
-    attention."""
+    """The daily check: alerts, incidents, SLOs, monitors, backups, resources, audits.
+
+    A section without data says so and how to get it. Exits 1 when one needs attention.
+    """
     from warden.config._types import parse_moment
     from warden.reports import render
     from warden.reports.daily import daily_report
@@ -94,8 +95,11 @@ def weekly(
     config: ConfigOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """The seven-point scorecard of the last week beside the week before: availability,
-    performance, security, secrets, cost, recovery, documentation. Exit 1 under 5/7."""
+    """The seven-point scorecard of the last week, beside the week before.
+
+    Points: availability, performance, security, secrets, cost, recovery, documentation.
+    Exits 1 under 5/7.
+    """
     from warden.config._types import parse_moment
     from warden.reports import render
     from warden.reports.weekly import weekly_report
