@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,34 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@contextlib.asynccontextmanager
+async def viewer_page(url: str, path: str, name: str) -> AsyncIterator[tuple[Any, list[str]]]:
+    """Headless Chromium logged in as ``viewer`` on ``url`` + ``path``; yields the page and the
+    console errors, warnings and page errors seen; a screenshot ``<name>.png`` on failure."""
+    from playwright.async_api import async_playwright, expect
+
+    problems: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+                if msg.type in ("error", "warning") else None)  # fmt: skip
+        try:
+            await page.goto(f"{url}/login?next={path}")
+            await page.fill("input[name=username]", "viewer")
+            await page.fill("input[name=password]", PASSWORD)
+            await page.click("button[type=submit]")
+            await expect(page).to_have_url(f"{url}{path}")
+            yield page, problems
+        except BaseException:
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            raise
+        finally:
+            await browser.close()
 
 
 class Target:

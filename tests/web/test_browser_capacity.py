@@ -13,7 +13,7 @@ import pytest
 
 from tests.capacity.test_report import fill
 from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
-from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.capacity import scaling_store
 from warden.capacity.scaling_store import ScalingEvent
 from warden.config.schema import build_model
@@ -72,51 +72,27 @@ async def test_api_shapes(site: Site) -> None:
 
 
 async def test_capacity_page_and_runbook(site: Site, request: pytest.FixtureRequest) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     url = site.url
-    problems: list[str] = []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type in ("error", "warning")
-                else None
-            ),
+    async with viewer_page(url, "/capacity", request.node.name) as (page, problems):
+        await expect(page.locator("section.resource")).to_have_count(2)
+        await expect(page.locator("section.resource").first).to_contain_text("critical")
+        await expect(page.locator("#chart-0 .uplot canvas")).to_have_count(1)
+        await expect(page.locator("#chart-1 .uplot canvas")).to_have_count(1)
+        await expect(page.locator("#chart-0 .u-legend")).to_contain_text("limit")
+        await expect(page.locator("#scaling-policies tbody tr")).to_contain_text("dry run")
+        await expect(page.locator("#scaling-events li")).to_contain_text(
+            "web would scale 2 → 3: cpu 82 > 70"
         )
-        try:
-            await page.goto(f"{url}/login?next=/capacity")
-            await page.fill("input[name=username]", "viewer")
-            await page.fill("input[name=password]", PASSWORD)
-            await page.click("button[type=submit]")
-            await expect(page).to_have_url(f"{url}/capacity")
-            await expect(page.locator("section.resource")).to_have_count(2)
-            await expect(page.locator("section.resource").first).to_contain_text("critical")
-            await expect(page.locator("#chart-0 .uplot canvas")).to_have_count(1)
-            await expect(page.locator("#chart-1 .uplot canvas")).to_have_count(1)
-            await expect(page.locator("#chart-0 .u-legend")).to_contain_text("limit")
-            await expect(page.locator("#scaling-policies tbody tr")).to_contain_text("dry run")
-            await expect(page.locator("#scaling-events li")).to_contain_text(
-                "web would scale 2 → 3: cpu 82 > 70"
-            )
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "capacity.png"), full_page=True)
-            await page.goto(f"{url}/runbooks")
-            await expect(page.locator("a[href='/runbooks/slo-burn']")).to_have_count(1)
-            await page.goto(f"{url}/runbooks/disk-full")
-            await expect(page.locator("h1")).to_contain_text("Disk full soon")
-            await page.screenshot(path=str(ARTIFACTS / "runbook.png"), full_page=True)
-            missing = await page.goto(f"{url}/runbooks/nope")
-            assert missing is not None
-            assert missing.status == 404
-            assert problems == [p for p in problems if "404" in p]
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            raise
-        finally:
-            await browser.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "capacity.png"), full_page=True)
+        await page.goto(f"{url}/runbooks")
+        await expect(page.locator("a[href='/runbooks/slo-burn']")).to_have_count(1)
+        await page.goto(f"{url}/runbooks/disk-full")
+        await expect(page.locator("h1")).to_contain_text("Disk full soon")
+        await page.screenshot(path=str(ARTIFACTS / "runbook.png"), full_page=True)
+        missing = await page.goto(f"{url}/runbooks/nope")
+        assert missing is not None
+        assert missing.status == 404
+        assert problems == [p for p in problems if "404" in p]

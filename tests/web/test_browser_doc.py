@@ -3,14 +3,13 @@ the store, its architecture diagram drawn to SVG by mermaid.js, no error in the 
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
-from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.tables import open_store
@@ -42,31 +41,12 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def test_doc_page_draws_the_diagram(url: str, request: pytest.FixtureRequest) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    problems: list[str] = []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type in ("error", "warning") else None)  # fmt: skip
-        try:
-            await page.goto(f"{url}/login?next=/doc")
-            await page.fill("input[name=username]", "viewer")
-            await page.fill("input[name=password]", PASSWORD)
-            await page.click("button[type=submit]")
-            await expect(page).to_have_url(f"{url}/doc")
-            await expect(page.locator("#doc pre.mermaid svg")).to_have_count(1, timeout=15000)
-            await expect(page.locator("#doc svg")).to_contain_text("postgres main")
-            await expect(page.locator("#doc")).to_contain_text("Disaster recovery")
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "doc.png"), full_page=True)
-            assert problems == []
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            raise
-        finally:
-            await browser.close()
-    assert time.time() > 0
+    async with viewer_page(url, "/doc", request.node.name) as (page, problems):
+        await expect(page.locator("#doc pre.mermaid svg")).to_have_count(1, timeout=15000)
+        await expect(page.locator("#doc svg")).to_contain_text("postgres main")
+        await expect(page.locator("#doc")).to_contain_text("Disaster recovery")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "doc.png"), full_page=True)
+        assert problems == []

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
-from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.results import Sample
@@ -84,54 +84,30 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def test_traffic_page_and_a_histogram_slo(url: str, request: pytest.FixtureRequest) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    problems: list[str] = []
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(f"console {msg.type}: {msg.text}")
-                if msg.type in ("error", "warning")
-                else None
-            ),
-        )
-        try:
-            await page.goto(f"{url}/login?next=/traffic")
-            await page.fill("input[name=username]", "viewer")
-            await page.fill("input[name=password]", PASSWORD)
-            await page.click("button[type=submit]")
-            await expect(page).to_have_url(f"{url}/traffic")
-            await expect(page.locator("#rate-chart .uplot canvas")).to_have_count(1)
-            await expect(page.locator("#p95-chart .uplot canvas")).to_have_count(1)
-            await expect(page.locator("#rate-chart .u-legend")).to_contain_text("shop")
-            await expect(page.locator("#rate-chart .u-legend")).to_contain_text("api")
-            rows = page.locator("#routes tbody tr")
-            await expect(rows).to_have_count(4)
-            await expect(rows.first).to_contain_text("/v1/search")  # slowest p95 first
-            await expect(page.locator("#requests")).to_have_text(f"{MINUTES * 1980:,}")
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "traffic.png"), full_page=True)
+    async with viewer_page(url, "/traffic", request.node.name) as (page, problems):
+        await expect(page.locator("#rate-chart .uplot canvas")).to_have_count(1)
+        await expect(page.locator("#p95-chart .uplot canvas")).to_have_count(1)
+        await expect(page.locator("#rate-chart .u-legend")).to_contain_text("shop")
+        await expect(page.locator("#rate-chart .u-legend")).to_contain_text("api")
+        rows = page.locator("#routes tbody tr")
+        await expect(rows).to_have_count(4)
+        await expect(rows.first).to_contain_text("/v1/search")  # slowest p95 first
+        await expect(page.locator("#requests")).to_have_text(f"{MINUTES * 1980:,}")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "traffic.png"), full_page=True)
 
-            await page.click("text=errors")
-            await expect(rows.first).to_contain_text("/v1/search")  # 2.5% 5xx
-            await page.click('#routes a:text("shop")')
-            await expect(rows).to_have_count(2)
-            await expect(page.locator("h1")).to_contain_text("shop")
+        await page.click("text=errors")
+        await expect(rows.first).to_contain_text("/v1/search")  # 2.5% 5xx
+        await page.click('#routes a:text("shop")')
+        await expect(rows).to_have_count(2)
+        await expect(page.locator("h1")).to_contain_text("shop")
 
-            await page.goto(f"{url}/slos/api-fast")
-            good = f"{MINUTES * 1200} / {MINUTES * 1320}"
-            await expect(page.locator("#checks")).to_contain_text(good)
-            await expect(page.locator(".meta")).to_contain_text("requests good")
-            await expect(page.locator("#budget-chart .uplot canvas")).to_have_count(1)
-            await page.screenshot(path=str(ARTIFACTS / "traffic-slo.png"), full_page=True)
-            assert problems == []
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            raise
-        finally:
-            await browser.close()
+        await page.goto(f"{url}/slos/api-fast")
+        good = f"{MINUTES * 1200} / {MINUTES * 1320}"
+        await expect(page.locator("#checks")).to_contain_text(good)
+        await expect(page.locator(".meta")).to_contain_text("requests good")
+        await expect(page.locator("#budget-chart .uplot canvas")).to_have_count(1)
+        await page.screenshot(path=str(ARTIFACTS / "traffic-slo.png"), full_page=True)
+        assert problems == []

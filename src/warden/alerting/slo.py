@@ -88,9 +88,8 @@ def good_total(
     if slo.histogram is not None:
         sli = slo.histogram
         for s in store.sample_sums(sli.series + SUFFIX, since, until, sli.labels or None):
-            bound = le_value(s.labels.get("le", "+Inf"))
             total += round(s.total)
-            if bound <= sli.le:
+            if _good_bucket(sli, s.labels):
                 good += round(s.total)
         return good, total
     if slo.latency is None:  # exact counts of every monitor in one batched read
@@ -109,6 +108,11 @@ def good_total(
     return good, total
 
 
+def _good_bucket(sli: HistogramSli, labels: Mapping[str, str]) -> bool:
+    """A bucket series whose observations are good: its upper bound is at most ``le``."""
+    return le_value(labels.get("le", "+Inf")) <= sli.le
+
+
 def histogram_buckets(
     sli: HistogramSli, per_series: Mapping[str, Mapping[float, float]]
 ) -> dict[float, tuple[int, int]]:
@@ -119,7 +123,7 @@ def histogram_buckets(
         labels = json.loads(labels_json)
         if any(labels.get(k) != v for k, v in sli.labels.items()):
             continue
-        good_bucket = le_value(labels.get("le", "+Inf")) <= sli.le
+        good_bucket = _good_bucket(sli, labels)
         for at, n in sums.items():
             g0, t0 = out.get(at, (0, 0))
             out[at] = (g0 + (round(n) if good_bucket else 0), t0 + round(n))

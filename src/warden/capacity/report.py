@@ -14,14 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from warden.capacity.config import CapacityConfig
-from warden.capacity.model import Eta, Forecast, forecast
 from warden.capacity.resources import History, histories
 from warden.results import Sample
+
+if TYPE_CHECKING:  # the model needs numpy and scipy: imported when a forecast is made
+    from warden.capacity.model import Eta, Forecast
 
 SCHEMA = "warden.capacity/v1"
 DAY = 86400.0
@@ -91,6 +93,8 @@ def resource_json(h: History, f: Forecast, now: float, *, series: bool = False) 
 
 def forecasts(engine: Engine, config: CapacityConfig, now: float) -> list[tuple[History, Forecast]]:
     """Every resource's history and forecast at ``now``."""
+    from warden.capacity.model import forecast
+
     out = []
     for h in histories(engine, config.resources, now - config.lookback, now + 1.0):
         f = forecast(

@@ -20,10 +20,9 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from warden.errors import StoreError
 from warden.store.schema import metadata
+from warden.store.transaction import in_transaction
 
 _BigInt = BigInteger().with_variant(Integer, "sqlite")
 
@@ -79,14 +78,6 @@ class ScalingEvent:
         }
 
 
-def _run(engine: Engine, what: str, fn: Any) -> Any:
-    try:
-        with engine.begin() as conn:
-            return fn(conn)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"scaling: {what} failed: {exc.__class__.__name__}: {exc}") from exc
-
-
 def load_state(engine: Engine, policy: str) -> tuple[int, float | None] | None:
     """(size, changed_at) kept for ``policy``, or None before its first decision."""
 
@@ -98,7 +89,7 @@ def load_state(engine: Engine, policy: str) -> tuple[int, float | None] | None:
         ).first()
         return None if row is None else (int(row[0]), row[1])
 
-    got: tuple[int, float | None] | None = _run(engine, "reading the state", q)
+    got: tuple[int, float | None] | None = in_transaction(engine, "scaling: reading the state", q)
     return got
 
 
@@ -126,7 +117,7 @@ def record(engine: Engine, event: ScalingEvent, size: int, changed_at: float | N
                 )
             )
 
-    _run(engine, "recording a decision", q)
+    in_transaction(engine, "scaling: recording a decision", q)
 
 
 def events(
@@ -155,5 +146,5 @@ def events(
             for r in rows
         ]
 
-    got: list[ScalingEvent] = _run(engine, "reading decisions", q)
+    got: list[ScalingEvent] = in_transaction(engine, "scaling: reading decisions", q)
     return got

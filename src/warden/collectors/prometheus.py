@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import ssl
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ from warden.engine.clock import Clock
 from warden.errors import CollectorError
 from warden.results import Sample, describe_exception
 from warden.traffic.interval import RouteCounts, history_points, live_points
-from warden.traffic.relabel import Relabeller, RelabelRule
+from warden.traffic.relabel import Relabeller, RelabelRule, check_regex
 from warden.traffic.scrape import ACCEPT, ExpositionError, ScrapeResult, ScrapeState
 from warden.traffic.scrape import parse_exposition as parse
 
@@ -126,12 +125,7 @@ class PrometheusConfig(CollectorConfig):
     @field_validator("keep", "drop")
     @classmethod
     def _regexes(cls, v: list[str]) -> list[str]:
-        for pattern in v:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
-        return v
+        return [check_regex(pattern) for pattern in v]
 
     @model_validator(mode="after")
     def _auth(self) -> PrometheusConfig:

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Engine, Float, Index, Integer, String, Table, Text, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
-from warden.errors import StoreError
 from warden.store.schema import metadata
+from warden.store.transaction import in_transaction
 
 action_items = Table(
     "incident_action_items",
@@ -46,14 +45,6 @@ class ActionItem:
         }  # fmt: skip
 
 
-def _run(engine: Engine, what: str, fn: Any) -> Any:
-    try:
-        with engine.begin() as conn:
-            return fn(conn)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"action items: {what} failed: {exc.__class__.__name__}: {exc}") from exc
-
-
 def add(engine: Engine, incident_id: int, text: str, owner: str, due: float | None,
         now: float) -> int:  # fmt: skip
     def q(conn: Any) -> int:
@@ -61,7 +52,7 @@ def add(engine: Engine, incident_id: int, text: str, owner: str, due: float | No
             incident_id=incident_id, text=text, owner=owner, due=due, created_at=now))  # fmt: skip
         return int(got.inserted_primary_key[0])
 
-    item_id: int = _run(engine, "adding an item", q)
+    item_id: int = in_transaction(engine, "action items: adding an item", q)
     return item_id
 
 
@@ -76,7 +67,7 @@ def done(engine: Engine, item_id: int, now: float) -> bool:
         )
         return bool(got.rowcount)
 
-    ok: bool = _run(engine, "closing an item", q)
+    ok: bool = in_transaction(engine, "action items: closing an item", q)
     return ok
 
 
@@ -92,5 +83,5 @@ def items(
         return [ActionItem(r.id, r.incident_id, r.text, r.owner, r.due, r.created_at, r.done_at)
                 for r in conn.execute(query)]  # fmt: skip
 
-    got: list[ActionItem] = _run(engine, "reading items", q)
+    got: list[ActionItem] = in_transaction(engine, "action items: reading items", q)
     return got

@@ -225,10 +225,11 @@ def markdown(doc: dict[str, Any]) -> str:
 
 def html_body(doc: dict[str, Any]) -> str:
     """The Markdown as HTML, the diagram as a ``pre.mermaid`` block for mermaid.js to draw."""
-    from markdown_it import MarkdownIt
     from markupsafe import escape
 
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown(doc))
+    from warden.reports.render import markdown_html
+
+    body = markdown_html(markdown(doc))
     diagram_block = f'<pre class="mermaid">{escape(doc["diagram"])}</pre>'
     return re.sub(r'<pre><code class="language-mermaid">.*?</code></pre>', diagram_block, body,
                   count=1, flags=re.S)  # fmt: skip

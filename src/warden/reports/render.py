@@ -12,6 +12,22 @@ _TITLES = {
 }  # fmt: skip
 
 
+def markdown_html(text: str) -> str:
+    """Markdown (CommonMark with tables) as HTML; raw HTML in the text is escaped, not kept."""
+    from markdown_it import MarkdownIt
+
+    return str(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
+
+
+def _page(title: str, text: str, subtitle: str) -> str:
+    from markupsafe import Markup
+
+    from warden.report.html import render_page
+
+    body = Markup(markdown_html(text))  # noqa: S704 - rendered with raw HTML escaped
+    return render_page(title, [body], subtitle=subtitle)
+
+
 def _pct(v: float | None, digits: int = 3) -> str:
     return "-" if v is None else f"{v * 100:.{digits}f}%"
 
@@ -101,14 +117,9 @@ def compact(data: dict[str, Any]) -> str:
 
 
 def html(data: dict[str, Any]) -> str:
-    from markdown_it import MarkdownIt
-    from markupsafe import Markup
-
-    from warden.report.html import render_page
-
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown(data))
-    return render_page(f"Daily check: {data['status']}", [Markup(body)],  # noqa: S704 - escaped
-                       subtitle=f"{data['from']} to {data['to']}")  # fmt: skip
+    return _page(
+        f"Daily check: {data['status']}", markdown(data), f"{data['from']} to {data['to']}"
+    )
 
 
 def weekly_markdown(data: dict[str, Any]) -> str:
@@ -147,12 +158,6 @@ def weekly_compact(data: dict[str, Any]) -> str:
 
 
 def weekly_html(data: dict[str, Any]) -> str:
-    from markdown_it import MarkdownIt
-    from markupsafe import Markup
-
-    from warden.report.html import render_page
-
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(weekly_markdown(data))
     this = data["this_week"]
-    return render_page(f"Weekly scorecard: {this['score']}/7", [Markup(body)],  # noqa: S704
-                       subtitle=f"{this['from']} to {this['to']}")  # fmt: skip
+    return _page(f"Weekly scorecard: {this['score']}/7", weekly_markdown(data),
+                 f"{this['from']} to {this['to']}")  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select, text
 
 from warden.results import PHASES, CheckResult, ErrorClass, Status
-from warden.store import histogram
+from warden.store import histogram, queries
 from warden.store import schema as s
 from warden.store._core import HOUR, MINUTE, StoreCore
 from warden.store.protocol import MonitorState, SeriesPoints, SeriesSum, Uptime
@@ -294,53 +294,17 @@ class ReadsMixin(StoreCore):
     def sample_sums(
         self, name: str, since: float, until: float, labels: Mapping[str, str] | None = None
     ) -> list[SeriesSum]:
-        wanted = {
-            sid: key[1]
-            for key, sid in self._series_ids.items()
-            if key[0] == name and _labels_match(key[1], labels)
-        }
-        if not wanted or until <= since:
-            return []
-        totals: dict[int, list[float]] = {sid: [0.0, 0] for sid in wanted}
-        ids = sorted(wanted)
-        with self._connect() as conn:
-            t, r = s.samples, s.sample_rollups
-            parts: list[Any] = []
-            raw_from = self._horizon(conn, "raw_horizon")
-            minute_from = self._horizon(conn, "minute_horizon")
-            for kind, lo, hi in (
-                ("raw", max(since, raw_from), until),
-                ("minute", max(since, minute_from), min(until, raw_from)),
-                ("hour", since, min(until, minute_from)),
-            ):
-                if lo >= hi:
-                    continue
-                if kind == "raw":
-                    parts.append(
-                        select(t.c.series_id, func.sum(t.c.value), func.count())
-                        .where(t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < hi)
-                        .group_by(t.c.series_id)
-                    )
-                    continue
-                parts.append(
-                    select(r.c.series_id, func.sum(r.c.sum), func.sum(r.c.n))
-                    .where(
-                        r.c.series_id.in_(ids),
-                        r.c.resolution == (MINUTE if kind == "minute" else HOUR),
-                        r.c.bucket >= lo,
-                        r.c.bucket < hi,
-                    )
-                    .group_by(r.c.series_id)
-                )
-            for statement in parts:
-                for sid, total, n in conn.execute(statement):
-                    totals[sid][0] += float(total or 0.0)
-                    totals[sid][1] += int(n or 0)
-        return [
-            SeriesSum(name, json.loads(wanted[sid]), total, int(n))
-            for sid, (total, n) in totals.items()
-            if n
-        ]
+        # the same tiers as every bucketed read (queries.sample_buckets), summed over the range
+        got = queries.sample_buckets(self.engine, name, since, until, whole=True)
+        out = []
+        for labels_key, buckets in got.items():
+            if not _labels_match(labels_key, labels):
+                continue
+            total = sum(s for s, _ in buckets.values())
+            count = sum(n for _, n in buckets.values())
+            if count:
+                out.append(SeriesSum(name, json.loads(labels_key), total, count))
+        return out
 
     def size_bytes(self) -> int:
         with self._connect() as conn:

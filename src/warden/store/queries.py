@@ -438,11 +438,18 @@ def sample_sum_buckets(
 
 
 def sample_buckets(
-    engine: Engine, name: str, since: float, until: float, *, fine_from: float = -math.inf
+    engine: Engine,
+    name: str,
+    since: float,
+    until: float,
+    *,
+    fine_from: float = -math.inf,
+    whole: bool = False,
 ) -> dict[str, dict[float, tuple[float, int]]]:
     """Per series of ``name`` (keyed by its labels JSON): (sum, count) of its samples per
     bucket in ``[since, until)``: per minute from raw samples and minute rollups, per hour
-    before ``fine_from``'s hour (sum / count is the bucket's mean)."""
+    before ``fine_from``'s hour (sum / count is the bucket's mean). With ``whole``, one
+    bucket (key 0.0) for the whole range, summed in SQL."""
     out: dict[str, dict[float, tuple[float, int]]] = {}
     with engine.connect() as conn:
         rows = conn.execute(
@@ -454,24 +461,26 @@ def sample_buckets(
         ids = sorted(labels_of)
         dialect = engine.dialect.name
         for kind, lo, hi in fine_spans(tiers(conn), since, until, fine_from):
+            params: dict[str, Any] = {}
             if kind == "raw":
                 t = s.samples
-                b = _bucket(t.c.ts, dialect)
-                query = (
-                    select(t.c.series_id, b, func.sum(t.c.value), func.count())
-                    .where(t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < hi)
-                    .group_by(t.c.series_id, b)
+                b: ColumnElement[Any] = literal(0.0) if whole else _bucket(t.c.ts, dialect)
+                query = select(t.c.series_id, b, func.sum(t.c.value), func.count()).where(
+                    t.c.series_id.in_(ids), t.c.ts >= lo, t.c.ts < hi
                 )
-                params: dict[str, Any] = {"step": MINUTE}
+                params = {} if whole else {"step": MINUTE}
             else:
                 r = s.sample_rollups
-                query = select(r.c.series_id, r.c.bucket, r.c.sum, r.c.n).where(
+                b = literal(0.0) if whole else r.c.bucket
+                query = select(r.c.series_id, b, func.sum(r.c.sum), func.sum(r.c.n)).where(
                     r.c.series_id.in_(ids),
                     r.c.resolution == (MINUTE if kind == "minute" else HOUR),
                     r.c.bucket >= lo,
                     r.c.bucket < hi,
                 )
-                params = {}
+            query = query.group_by(t.c.series_id if kind == "raw" else r.c.series_id)
+            if not whole:
+                query = query.group_by(b)
             for sid, bucket, total, n in conn.execute(query, params):
                 per = out.setdefault(labels_of[sid], {})
                 was = per.get(float(bucket), (0.0, 0))

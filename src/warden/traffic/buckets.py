@@ -99,12 +99,6 @@ def quantile(q: float, counts: Mapping[float, float]) -> float | None:
     return finite[-1] if finite else None
 
 
-def fraction_at_most(threshold: float, counts: Mapping[float, float]) -> tuple[float, float]:
-    """(observations in buckets with ``le <= threshold``, all observations)."""
-    good = sum(c for b, c in counts.items() if b <= threshold)
-    return good, sum(counts.values())
-
-
 def window_counts(
     store: Store,
     name: str,

@@ -23,6 +23,15 @@ Action = Literal["replace", "keep", "drop", "labeldrop", "labelkeep"]
 _GROUP = re.compile(r"\$(\d+|\{\w+\})")
 
 
+def check_regex(pattern: str) -> str:
+    """``pattern`` if it compiles, else a ValueError that quotes it (a config error)."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
+    return pattern
+
+
 class RelabelRule(ConfigModel):
     source_labels: list[str] = Field(
         default_factory=list, description="Labels whose values are joined (__name__ too)."
@@ -36,11 +45,7 @@ class RelabelRule(ConfigModel):
     @field_validator("regex")
     @classmethod
     def _regex(cls, v: str) -> str:
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"regex {v!r} does not compile: {exc}") from None
-        return v
+        return check_regex(v)
 
     @model_validator(mode="after")
     def _shape(self) -> RelabelRule:

@@ -49,6 +49,7 @@ from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
 from warden.web.ready_api import ready_routes
 from warden.web.reports_api import report_routes
+from warden.web.runbook_pages import runbook_routes
 from warden.web.security import SecurityHeaders, security_headers
 from warden.web.setup import SetupLink, setup_routes
 from warden.web.slo_api import slo_routes
@@ -178,6 +179,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *ready_routes(web),
             *report_routes(web),
             *doc_routes(web),
+            *runbook_routes(web),
             *incident_page_routes(web),
             *alert_page_routes(web),
             *status_routes(web),

@@ -3,8 +3,8 @@ capacity --json``; ``?series=1`` adds each resource's history and projection),
 ``/api/v1/capacity/databases/{collector}`` (operator: measures that postgres or mysql
 collector's database for 5 s and places it on the scaling ladder), ``/api/v1/scaling``
 (the scaling policies and their decisions of the last ``hours``, 24 by default), the
-``/capacity`` page with one chart per resource (history, forecast line and band, limit), and
-the shipped runbooks at ``/runbooks/<name>``. Forecasts are kept for a minute."""
+``/capacity`` page with one chart per resource (history, forecast line and band, limit).
+Forecasts are kept for a minute."""
 
 from __future__ import annotations
 
@@ -80,19 +80,6 @@ def capacity_routes(web: Web) -> list[BaseRoute]:
         scaled = await asyncio.to_thread(scaling_now)
         return render_page(web, request, "capacity.html", report=_lean(data), scaling=scaled)
 
-    @guard(Role.VIEWER, page=True)
-    async def runbook_page(request: Request) -> Response:
-        from markdown_it import MarkdownIt
-
-        from warden.reports.runbooks import runbook
-
-        name = request.path_params["name"]
-        text = runbook(name, web.app.config.alerting.runbooks_dir)
-        if text is None:
-            raise HTTPException(404, f"no runbook named {name!r}")
-        body = MarkdownIt("commonmark", {"html": False}).render(text)
-        return render_page(web, request, "runbook.html", runbook=name, body=body)
-
     @guard(Role.OPERATOR)
     async def database(request: Request) -> Response:
         from warden.capacity.ladder import database_ladder, resolve
@@ -111,23 +98,9 @@ def capacity_routes(web: Web) -> list[BaseRoute]:
             raise HTTPException(502, str(exc)) from None
         return json(data)
 
-    @guard(Role.VIEWER, page=True)
-    async def runbook_index(request: Request) -> Response:
-        from warden.reports.runbooks import names
-
-        listed = names(web.app.config.alerting.runbooks_dir)
-        body = (
-            "<h1>Runbooks</h1><ul>"
-            + "".join(f'<li><a href="/runbooks/{n}">{n}</a></li>' for n in listed)
-            + "</ul>"
-        )
-        return render_page(web, request, "runbook.html", runbook="index", body=body)
-
     return [
-        Route("/runbooks", runbook_index),
         Route("/api/v1/capacity", api),
         Route("/api/v1/scaling", scaling),
         Route("/api/v1/capacity/databases/{name}", database),
         Route("/capacity", page),
-        Route("/runbooks/{name}", runbook_page),
     ]
