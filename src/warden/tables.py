@@ -17,6 +17,7 @@ listed here.
 from __future__ import annotations
 
 from warden.alerting import tables as _alerting
+from warden.audit import history as _audits
 from warden.backup import storage as _backup
 from warden.capacity import scaling_store as _scaling
 from warden.incidents import actions as _actions
@@ -25,7 +26,7 @@ from warden.managed import storage as _managed
 from warden.store.sql import SqlStore
 from warden.web import users as _users
 
-FEATURE_TABLES = (_actions, _alerting, _backup, _loadtest, _managed, _scaling, _users)
+FEATURE_TABLES = (_actions, _alerting, _audits, _backup, _loadtest, _managed, _scaling, _users)
 """The feature modules whose tables ``open_store`` creates (the layering test reads it)."""
 
 

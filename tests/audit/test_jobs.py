@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from warden.audit import history
 from warden.audit.config import AuditConfig
 from warden.audit.jobs import build_jobs
 from warden.engine.clock import FakeClock
@@ -40,6 +41,9 @@ async def test_audit_job_stores_counts_and_new_findings(tmp_path: Path) -> None:
     assert latest(store, "audit_new_findings", audit="cache") == 0.0
     severities = {s.labels["severity"] for s in store.sample_points("audit_findings", 0, 2e9)}
     assert severities == {"critical", "high", "medium", "low"}
+    kept = history.latest(store.engine)["cache"]  # the report itself, for diagnose and MCP
+    assert kept["kind"] == "redis"
+    assert set(kept["counts"]) == severities
     store.close()
 
 

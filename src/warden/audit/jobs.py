@@ -2,7 +2,8 @@
 
 Each enabled audit runs on its cron ``schedule``. Every run writes its finding counts to the
 store as samples (``audit_findings{audit, severity}``, ``audit_new_findings{audit}``,
-``audit_up{audit}``), so alert rules can fire on new or severe findings. "New" is measured
+``audit_up{audit}``), so alert rules can fire on new or severe findings, and keeps the
+report itself (``warden.audit.history``). "New" is measured
 against the previous run of the same process: the first run after a start is the baseline,
 so a restart does not re-announce old findings.
 """
@@ -13,6 +14,9 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+from sqlalchemy import Engine
+
+from warden.audit import history
 from warden.audit._base import AuditReport, new_findings
 from warden.audit.config import AuditConfig, run_audit
 from warden.engine.clock import Clock, SystemClock
@@ -50,6 +54,9 @@ def _job(cfg: AuditConfig, store: Store, clock: Clock) -> Job:
         ]
         samples.append(Sample("audit_new_findings", labels, float(len(new)), now))
         await asyncio.to_thread(store.write, (), samples)
+        engine = getattr(store, "engine", None)
+        if isinstance(engine, Engine):  # the findings themselves, for diagnose and MCP
+            await asyncio.to_thread(history.save, engine, cfg.name, report.payload(), now)
         for finding in new:
             log.warning(
                 "audit %s: new finding %s (%s)", cfg.name, finding.id, finding.severity.label

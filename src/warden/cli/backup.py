@@ -30,7 +30,6 @@ from warden.cli._common import (
 
 if TYPE_CHECKING:
     from warden.backup.config import BackupConfig
-    from warden.backup.runner import BackupRun
     from warden.backup.stream import Progress
 
 app = typer.Typer(
@@ -143,14 +142,6 @@ def record(config: Path | None, what: Callable[[Any], None]) -> None:
         stderr().print(f"[yellow]warning:[/] not recorded in the store: {exc}", markup=True)
 
 
-def run_json(run: BackupRun) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    data = asdict(run)
-    data["id"] = run.id or None  # None: the run failed before writing an attempt
-    return data
-
-
 @app.command("run")
 @handle_errors
 def run(
@@ -174,6 +165,8 @@ def run(
     if store:
         record(config, lambda engine: storage.record_run(engine, result))
     if json_out:
+        from warden.backup.views import run_json
+
         write_json("backup.run", run_json(result))
     elif result.ok:
         stdout().print(
@@ -205,20 +198,9 @@ def list_(
             with opened(cfg, None) as (repo, key):
                 rows += [(cfg, e) for e in list_backups(repo, cfg.name, key=key)]
     if json_out:
-        items = [
-            {
-                "backup": e.backup,
-                "id": e.id,
-                "status": e.status,
-                "started": e.started,
-                "finished": e.finished,
-                "raw_bytes": e.raw_bytes,
-                "stored_bytes": e.stored_bytes,
-                "key_id": e.manifest.key_id if e.manifest else None,
-                "error": e.error or None,
-            }
-            for _, e in rows
-        ]
+        from warden.backup.views import entry_json
+
+        items = [entry_json(e) for _, e in rows]
         write_json("backup.list", {"backups": items})
         return
     untrusted = [e for _, e in rows if e.status == "unverified"]

@@ -8,8 +8,7 @@ missed the RTO; 2 bad input; 3 the store cannot be written; 4 Warden failed.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -67,18 +66,13 @@ def drill(
     if store:
         record(config, lambda engine: storage.record_drill(engine, result))
     if json_out:
+        from warden.backup.views import drill_json
+
         write_json("dr.drill", drill_json(result))
     else:
         print_drill(result)
     if not result.ok:
         raise typer.Exit(EXIT_PROBLEM)
-
-
-def drill_json(result: DrillResult) -> dict[str, Any]:
-    data = asdict(result)
-    data.pop("format")
-    data["rto_met"] = result.rto_met
-    return data
 
 
 def print_drill(result: DrillResult) -> None:
@@ -108,12 +102,6 @@ def print_drill(result: DrillResult) -> None:
         out.print(f"[bold red]failed[/] {result.backup}: {result.error}")
         if result.restore_seconds is not None:
             out.print(timing)
-
-
-def status_json(st: BackupStatus) -> dict[str, Any]:
-    data = asdict(st)
-    data["last_drill"] = drill_json(st.last_drill) if st.last_drill else None
-    return data
 
 
 def _problems(st: BackupStatus) -> list[str]:
@@ -190,6 +178,8 @@ def report(
     statuses = [backup_status(cfg, now) for cfg in backups_of(config, name)]
     problems = [p for st in statuses for p in _problems(st)]
     if json_out:
+        from warden.backup.views import status_json
+
         write_json(
             "dr.report",
             {"generated": now, "backups": [status_json(s) for s in statuses], "problems": problems},

@@ -19,6 +19,7 @@ from warden.cli import (
     init_config,
     ladder,
     load,
+    mcp,
     ready,
     report,
     status,
@@ -47,6 +48,7 @@ app.command()(status.status)
 app.command()(ready.ready)
 app.command()(ladder.ladder)
 app.command()(doc.doc)
+app.command()(mcp.mcp)
 
 # Command groups, one line each:
 app.add_typer(alerts.app, name="alerts")

@@ -4,7 +4,8 @@ Public routes: ``/healthz`` (the process is alive), ``/readyz`` (store reachable
 scheduler running), ``/ping/<monitor>`` for heartbeat monitors (GET, POST or HEAD; a monitor
 with a ``token`` wants it as ``?token=`` or ``Authorization: Bearer``), status pages, badges
 and static files, and ``/setup/<token>`` (the first admin, see setup.py). Everything else
-(dashboard, ``/api/v1``, ``/metrics``) needs a login or an API token; see auth.py.
+(dashboard, ``/api/v1``, ``/metrics``) needs a login or an API token; see auth.py. ``/mcp`` is
+the MCP server over Streamable HTTP (API tokens only, see warden/mcp/http.py).
 """
 
 from __future__ import annotations
@@ -147,6 +148,11 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
     collectors: list[Collector] = [AlertCollector(alerts, app), SloCollector(web)]
     metrics = web.auth.guard(Role.VIEWER)(metrics_endpoint(app, last, collectors))
 
+    from warden.mcp.deps import app_deps
+    from warden.mcp.http import McpEndpoint
+
+    mcp = McpEndpoint(app_deps(app), book)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         cfg = app.config
@@ -162,6 +168,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             Route("/ping/{monitor}", ping, methods=["GET", "POST", "HEAD"]),
             Route("/metrics", metrics),
             Route("/favicon.ico", favicon),
+            Route("/mcp", mcp, methods=["GET", "POST", "DELETE"]),
             *live_routes(web, feed),
             *api_routes(web),
             *managed_routes(web),
