@@ -20,13 +20,24 @@ from warden.alerting import tables as _alerting
 from warden.audit import history as _audits
 from warden.backup import storage as _backup
 from warden.capacity import scaling_store as _scaling
+from warden.gameday import storage as _gameday
 from warden.incidents import actions as _actions
 from warden.loadtest import storage as _loadtest
 from warden.managed import storage as _managed
 from warden.store.sql import SqlStore
 from warden.web import users as _users
 
-FEATURE_TABLES = (_actions, _alerting, _audits, _backup, _loadtest, _managed, _scaling, _users)
+FEATURE_TABLES = (
+    _actions,
+    _alerting,
+    _audits,
+    _backup,
+    _gameday,
+    _loadtest,
+    _managed,
+    _scaling,
+    _users,
+)
 """The feature modules whose tables ``open_store`` creates (the layering test reads it)."""
 
 

@@ -64,6 +64,7 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
     ("backup_list", {"backup": "files"}, lambda d: d["backups"][0]["status"] == "complete"),
     ("backup_drill", {"backup": "files"}, lambda d: d["status"] == "passed"),
     ("backup_status", {}, lambda d: d["backups"][0]["backup"] == "files"),
+    ("gamedays", {}, lambda d: d["runs"] == []),
     ("traffic_top", {}, lambda d: "routes" in d),
     ("capacity", {}, lambda d: "resources" in d),
     ("scaling", {}, lambda d: "policies" in d),

@@ -98,3 +98,19 @@ def test_cli_json(store: SqlStore, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("ladder:\n  claims: [we_are_fine]\n")
     assert CliRunner().invoke(cli, ["validate", str(bad)]).exit_code != 0
+
+
+def test_a_passed_game_day_counts_as_a_failure_drill(store: SqlStore, tmp_path: Path) -> None:
+    from warden.gameday.storage import save
+
+    cfg = config(tmp_path, backups=[])
+    assert _levels(ladder(store, cfg, NOW))[4]["regular failure drills"] is False
+    card = {"plan": "db failover", "started": NOW - 5 * DAY, "finished": NOW - 5 * DAY + 300,
+            "score": 100, "passed": True, "lines": []}  # fmt: skip
+    save(store.engine, card)
+    save(store.engine, {**card, "plan": "old one", "started": NOW - 120 * DAY})
+    got = ladder(store, cfg, NOW)
+    (drills,) = [r for r in got["levels"][3]["requirements"]
+                 if r["requirement"] == "regular failure drills"]  # fmt: skip
+    assert drills["met"] is True
+    assert drills["evidence"] == "game days passed in the last 90 days: db failover"

@@ -15,6 +15,7 @@ from warden.cli import (
     doc,
     dr,
     export,
+    gameday,
     incident,
     init_config,
     ladder,
@@ -63,6 +64,7 @@ app.add_typer(traffic.app, name="traffic")
 app.add_typer(capacity.app, name="capacity")
 app.add_typer(report.app, name="report")
 app.add_typer(export.app, name="export")
+app.add_typer(gameday.app, name="gameday")
 
 
 def command() -> Any:

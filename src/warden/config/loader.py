@@ -73,6 +73,14 @@ def parse_config(
     return config
 
 
+def document_issues(
+    exc: ValidationError, data: Any, lines: LineMap, file: str, model: type[BaseModel]
+) -> list[ConfigIssue]:
+    """The located issues of ``model``'s validation of a YAML document other than warden.yaml
+    (a game-day plan, ...), read with ``load_yaml``."""
+    return _sorted_unique(_issues_from(exc, data, lines, file, model))
+
+
 def _sorted_unique(issues: list[ConfigIssue]) -> list[ConfigIssue]:
     seen: set[tuple[int | None, str]] = set()
     out = []

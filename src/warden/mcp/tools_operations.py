@@ -1,4 +1,5 @@
-"""Operations tools: audits of configured targets, load tests, backups and restore drills.
+"""Operations tools: audits of configured targets, load tests, backups and restore drills,
+game-day results.
 
 Audits run only on targets named in the config's ``audits:`` section (their findings are kept,
 see ``warden.audit.history``); load tests obey the scenario limits of ``warden load``
@@ -252,3 +253,11 @@ def register(tools: Tools, deps: Deps) -> None:
             return drill_json(result)
 
         return await asyncio.to_thread(run)
+
+    @tools.read
+    async def gamedays(limit: Limit = 10) -> dict[str, Any]:
+        """Past game days (failure drills) with their scorecards: time to detect, to
+        acknowledge and to recover, and each expectation met or not."""
+        from warden.gameday.storage import runs
+
+        return {"runs": await asyncio.to_thread(runs, deps.store.engine, limit)}

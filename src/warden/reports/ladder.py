@@ -50,6 +50,7 @@ def _successful_backups(store: SqlStore, config: Any, now: float, kinds: set[str
 def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dict[str, Any]]]:
     from warden.alerting.builtin import effective_rules
     from warden.backup import storage
+    from warden.gameday.storage import runs as gameday_runs
 
     monitors = [m for m in config.monitors if m.enabled]
     health = [m.name for m in monitors if m.probe_type() in ("http", "tcp")]
@@ -67,6 +68,8 @@ def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dic
                       if d["status"] == "passed" and d["finished"] >= now - 30 * DAY]  # fmt: skip
             if passed:
                 drilled.append(b.name)
+    gamedays = sorted({r["plan"] for r in gameday_runs(store.engine, 50, now - 90 * DAY)
+                       if r["passed"]})  # fmt: skip
     return {
         1: [
             _claimed(config, "automated_deploys", "automated deploys",
@@ -104,9 +107,14 @@ def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dic
                  "add the host and database collectors and SLOs"),
         ],
         4: [
-            _req("regular failure drills", bool(drilled),
-                 f"restore drills passed in the last 30 days: {', '.join(drilled)}",
-                 "schedule restore drills (`drill: {schedule: ...}`) and game days"),
+            _req("regular failure drills", bool(drilled) or bool(gamedays),
+                 "; ".join(filter(None, [
+                     f"restore drills passed in the last 30 days: {', '.join(drilled)}"
+                     if drilled else "",
+                     f"game days passed in the last 90 days: {', '.join(gamedays)}"
+                     if gamedays else ""])),
+                 "schedule restore drills (`drill: {schedule: ...}`) and run game days "
+                 "(`warden gameday run PLAN.yaml`)"),
             _req("self-healing", bool(scaled), f"scaling policies acting: {', '.join(scaled)}",
                  "let a scaling policy act (not dry_run)"),
             _claimed(config, "automated_incident_response", "automated incident response",
