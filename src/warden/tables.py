@@ -20,6 +20,7 @@ from warden.alerting import tables as _alerting
 from warden.audit import history as _audits
 from warden.backup import storage as _backup
 from warden.capacity import scaling_store as _scaling
+from warden.deploys import markers as _deploys
 from warden.gameday import storage as _gameday
 from warden.incidents import actions as _actions
 from warden.loadtest import storage as _loadtest
@@ -32,6 +33,7 @@ FEATURE_TABLES = (
     _alerting,
     _audits,
     _backup,
+    _deploys,
     _gameday,
     _loadtest,
     _managed,

@@ -48,7 +48,8 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
     ("incidents", {}, lambda d: "incidents" in d),
     ("incident_declare", {"title": "checkout slow", "severity": "high", "monitors": ["api"]},
      lambda d: d["incident"]["title"] == "checkout slow"),
-    ("incident_show", {"incident_id": 1}, lambda d: d["incident"]["id"] == 1),
+    ("incident_show", {"incident_id": 1},
+     lambda d: d["incident"]["id"] == 1 and d["deploys"] == []),
     ("incident_note", {"incident_id": 1, "text": "looking"}, lambda d: d["incident"]["id"] == 1),
     ("incident_ack", {"incident_id": 1}, lambda d: d["incident"]["acked_by"]),
     ("incident_resolve", {"incident_id": 1, "message": "fixed"},
@@ -65,6 +66,11 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
     ("backup_drill", {"backup": "files"}, lambda d: d["status"] == "passed"),
     ("backup_status", {}, lambda d: d["backups"][0]["backup"] == "files"),
     ("gamedays", {}, lambda d: d["runs"] == []),
+    ("deploy_mark", {"service": "api", "version": "v2"},
+     lambda d: d["marker"]["version"] == "v2" and d["freezes"] == []),
+    ("deploy_markers", {"service": "api"}, lambda d: d["markers"][0]["service"] == "api"),
+    ("deploy_judge", {"baseline": "monitor=api", "canary": "monitor=cache", "since": "2h"},
+     lambda d: d["verdict"] in ("pass", "marginal", "fail") and d["metrics"]),
     ("traffic_top", {}, lambda d: "routes" in d),
     ("capacity", {}, lambda d: "resources" in d),
     ("scaling", {}, lambda d: "policies" in d),
@@ -79,6 +85,7 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
 WRITE_TOOLS = {
     "silence_create", "silence_expire", "incident_declare", "incident_note", "incident_ack",
     "incident_resolve", "audit_run", "load_run", "backup_run", "backup_drill", "readiness",
+    "deploy_mark",
 }  # fmt: skip
 
 

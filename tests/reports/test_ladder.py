@@ -114,3 +114,25 @@ def test_a_passed_game_day_counts_as_a_failure_drill(store: SqlStore, tmp_path: 
                  if r["requirement"] == "regular failure drills"]  # fmt: skip
     assert drills["met"] is True
     assert drills["evidence"] == "game days passed in the last 90 days: db failover"
+
+
+def test_deploy_markers_are_the_evidence_of_automated_deploys(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    from warden.deploys.markers import mark
+
+    cfg = config(tmp_path, ladder={"claims": []})
+
+    def deploys() -> dict[str, Any]:
+        (req,) = [r for r in ladder(store, cfg, NOW)["levels"][0]["requirements"]
+                  if r["requirement"] == "automated deploys"]  # fmt: skip
+        return req
+
+    assert deploys()["met"] is False
+    assert "POST /api/v1/deploys" in deploys()["next"]
+    mark(store.engine, "shop", "v1", NOW - 40 * DAY)
+    assert deploys()["met"] is False  # too old
+    mark(store.engine, "shop", "v2", NOW - 2 * DAY)
+    assert deploys()["met"] is True
+    assert deploys()["evidence"] == "deploy markers in the last 30 days: shop"
+    assert deploys()["declared"] is False

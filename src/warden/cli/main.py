@@ -12,6 +12,7 @@ from warden.cli import (
     backup,
     capacity,
     check,
+    deploy,
     doc,
     dr,
     export,
@@ -65,6 +66,7 @@ app.add_typer(capacity.app, name="capacity")
 app.add_typer(report.app, name="report")
 app.add_typer(export.app, name="export")
 app.add_typer(gameday.app, name="gameday")
+app.add_typer(deploy.app, name="deploy")
 
 
 def command() -> Any:

@@ -106,6 +106,10 @@ def _routes(config: WardenConfig) -> Found:
             out.append(
                 (("routes", i, "receiver"), f"no receiver {route.receiver!r} ({listed}){hint}")
             )
+    told = config.deploys.receiver
+    if told is not None and told not in known:
+        hint = did_you_mean(told, known)
+        out.append((("deploys", "receiver"), f"no receiver {told!r}{hint}"))
     return out
 
 

@@ -34,6 +34,7 @@ from warden.backup.config import BackupList
 from warden.capacity.config import CapacityConfig, ScalingPolicy
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
+from warden.deploys.config import DeploysConfig
 from warden.reports.config import LadderConfig, ReportsConfig, SecretRecord
 from warden.web.config import StatusPageConfig, WebConfig
 
@@ -207,6 +208,7 @@ class WardenConfig(ConfigModel):
     secrets: list[SecretRecord] = Field(
         default_factory=list, description="Rotation inventory: names and dates, never values."
     )
+    deploys: DeploysConfig = Field(default_factory=DeploysConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from warden.mcp import (
     resources,
+    tools_deploys,
     tools_incidents,
     tools_monitoring,
     tools_operations,
@@ -79,7 +80,8 @@ def build_server(deps: Deps, caller_of: CallerOf) -> MCPServer:
     from warden import __version__
 
     tools = Tools()
-    for module in (tools_monitoring, tools_incidents, tools_operations, tools_planning):
+    modules = (tools_monitoring, tools_incidents, tools_operations, tools_planning, tools_deploys)
+    for module in modules:
         module.register(tools, deps)
     server: MCPServer = MCPServer(
         "warden",

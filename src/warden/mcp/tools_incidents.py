@@ -53,10 +53,13 @@ def register(tools: Tools, deps: Deps) -> None:
         incident_id: IncidentId,
         timeline_limit: Annotated[int, Field(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
-        """One incident with its monitors, alerts and the newest timeline events."""
+        """One incident with its monitors, alerts, the newest timeline events and the deploys
+        from two hours before it opened."""
+        from warden.deploys.markers import with_deploys
         from warden.incidents.views import read_detail
 
         data = await asyncio.to_thread(read_detail, repo(), incident_id)
+        data = await asyncio.to_thread(with_deploys, deps.store.engine, data, deps.now())
         if data is None:
             raise ValueError(f"no incident #{incident_id} (see the incidents tool)")
         events = data["timeline"]

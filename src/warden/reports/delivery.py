@@ -17,7 +17,8 @@ log = logging.getLogger("warden.reports")
 _EMAIL = ("mailto", "mailtos")
 
 
-def _apprise(url: str, title: str, body: str, markdown: bool) -> str | None:
+def apprise_send(url: str, title: str, body: str, markdown: bool) -> str | None:
+    """Send one message to an Apprise URL; the error (secrets redacted), or None."""
     import apprise as apprise_lib
 
     from warden.config._types import redact_url
@@ -40,7 +41,7 @@ async def deliver(data: dict[str, Any], receiver: Any) -> list[str]:
         url = target.get_secret_value()
         email = url.split(":", 1)[0].lower() in _EMAIL
         body = render.markdown(data) if email else render.compact(data)
-        got = await asyncio.to_thread(_apprise, url, title, body, email)
+        got = await asyncio.to_thread(apprise_send, url, title, body, email)
         if got:
             errors.append(got)
     for hook in receiver.webhook:

@@ -50,6 +50,7 @@ def _successful_backups(store: SqlStore, config: Any, now: float, kinds: set[str
 def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dict[str, Any]]]:
     from warden.alerting.builtin import effective_rules
     from warden.backup import storage
+    from warden.deploys.markers import markers as deploy_markers
     from warden.gameday.storage import runs as gameday_runs
 
     monitors = [m for m in config.monitors if m.enabled]
@@ -68,13 +69,18 @@ def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dic
                       if d["status"] == "passed" and d["finished"] >= now - 30 * DAY]  # fmt: skip
             if passed:
                 drilled.append(b.name)
+    deployed = sorted({m.service for m in deploy_markers(store.engine, now - 30 * DAY, now + 1)
+                       if m.kind == "deploy"})[:10]  # fmt: skip
     gamedays = sorted({r["plan"] for r in gameday_runs(store.engine, 50, now - 90 * DAY)
                        if r["passed"]})  # fmt: skip
     return {
         1: [
+            _req("automated deploys", True,
+                 f"deploy markers in the last 30 days: {', '.join(deployed)}", "")
+            if deployed and "automated_deploys" not in config.ladder.claims else
             _claimed(config, "automated_deploys", "automated deploys",
-                     "deploy from CI and declare `automated_deploys` (deploy markers are to "
-                     "come)"),
+                     "deploy from CI and record each deploy (`POST /api/v1/deploys` or "
+                     "`warden deploy mark`, docs/deploys.md)"),
             _req("health checks", bool(health), f"{len(health)} HTTP/TCP monitors",
                  "add HTTP or TCP monitors (`warden init` suggests them)"),
         ],

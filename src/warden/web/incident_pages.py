@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from warden.alerting.config import SEVERITIES
 from warden.config._types import format_duration
+from warden.deploys.markers import with_deploys
 from warden.incidents.model import STATUSES
 from warden.incidents.storage import IncidentRepository
 from warden.incidents.views import incident_json, read_detail
@@ -69,6 +70,7 @@ def incident_page_routes(web: Web) -> list[BaseRoute]:
         detail = None
         if incident_id is not None:
             detail = await asyncio.to_thread(read_detail, repo, incident_id)
+            detail = await asyncio.to_thread(with_deploys, web.engine, detail, web.now())
         if detail is None:
             raise HTTPException(404, f"no incident {text!r}")
         return render_page(

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from warden.alerting.config import SEVERITIES
+from warden.deploys.markers import with_deploys
 from warden.incidents.model import OPEN_STATUSES, STATUSES, Incident, check_move
 from warden.incidents.storage import IncidentRepository
 from warden.incidents.views import incident_json, postmortem, read_detail
@@ -137,7 +138,7 @@ def incident_routes(web: Web) -> list[BaseRoute]:
         detail = await asyncio.to_thread(read_detail, repo, incident_id)
         if detail is None:
             raise HTTPException(404, f"no incident #{incident_id}")
-        return json(detail)
+        return json(await asyncio.to_thread(with_deploys, web.engine, detail, web.now()))
 
     @guard(Role.OPERATOR)
     async def patch(request: Request) -> Response:

@@ -51,7 +51,40 @@
     }
     var range = xRange(data[0]);
     options.scales = Object.assign({}, options.scales || {}, { x: { time: true, range: function () { return range; } } });
-    return new uPlot(options, data, target);
+    options.plugins = (options.plugins || []).concat([deployLines()]);
+    var plot = new uPlot(options, data, target);
+    plotted.push(plot);
+    return plot;
+  }
+  // Deploy and rollback markers (/api/v1/deploys) as dashed lines on every chart: read once
+  // per page, then every chart is redrawn with them.
+  var plotted = [], markers = null;
+  function loadMarkers() {
+    if (markers !== null) return;
+    markers = [];
+    api("/api/v1/deploys?since=" + Math.floor(Date.now() / 1000 - 399 * 86400)).then(function (got) {
+      markers = got.markers || [];
+      plotted.forEach(function (u) { if (u.root.isConnected) u.redraw(false, false); });
+    }).catch(function () { markers = []; });
+  }
+  function deployLines() {
+    loadMarkers();
+    return { hooks: { draw: [function (u) {
+      var ctx = u.ctx, top = u.bbox.top, bottom = u.bbox.top + u.bbox.height;
+      var lo = u.scales.x.min, hi = u.scales.x.max;
+      ctx.save();
+      ctx.font = Math.round(10 * devicePixelRatio) + "px sans-serif";
+      markers.forEach(function (m) {
+        if (m.at < lo || m.at > hi) return;
+        var x = Math.round(u.valToPos(m.at, "x", true));
+        ctx.strokeStyle = m.kind === "rollback" ? "#d0342c" : "#7b61ff";
+        ctx.fillStyle = ctx.strokeStyle;
+        ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+        ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, bottom); ctx.stroke();
+        ctx.fillText((m.kind === "rollback" ? "\u21a9 " : "") + m.service + (m.version ? " " + m.version : ""), x + 3, top + 10 * devicePixelRatio);
+      });
+      ctx.restore();
+    }] } };
   }
   function seriesLabel(labels) {  // {"collector":"host","cpu":"total"} -> "host · cpu=total"
     var keys = Object.keys(labels || {}).filter(function (k) { return k !== "collector"; }).sort();
