@@ -2,7 +2,8 @@
 # What the test suite needs on the machine (Debian/Ubuntu), shared by `make test` and .ci/run.
 #
 #   scripts/services.sh install   install the missing Debian packages (root, or sudo)
-#   scripts/services.sh start     start PostgreSQL, MariaDB, Redis and RabbitMQ if their port is closed
+#   scripts/services.sh start     start PostgreSQL, MariaDB, Redis, RabbitMQ, Mosquitto and NATS if
+#                                 their port is closed
 #   scripts/services.sh           both
 #
 # A server this script installs itself is set up the way the tests expect it on loopback:
@@ -12,9 +13,10 @@ set -euo pipefail
 
 # Peers the tests start themselves, and the clients they call.
 PEERS="nginx-light prometheus prometheus-alertmanager prometheus-blackbox-exporter chromium
-postgresql-client mariadb-client zstd redis-tools pgbouncer"
-# Servers the integration tests talk to: PostgreSQL 5432, MariaDB 3306, Redis 6379, RabbitMQ 5672.
-SERVERS="postgresql mariadb-server redis-server rabbitmq-server"
+postgresql-client mariadb-client zstd redis-tools pgbouncer memcached"
+# Servers the integration tests talk to: PostgreSQL 5432, MariaDB 3306, Redis 6379, RabbitMQ 5672,
+# Mosquitto 1883, NATS 4222.
+SERVERS="postgresql mariadb-server redis-server rabbitmq-server mosquitto nats-server"
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then
@@ -92,7 +94,21 @@ start_rabbitmq() {
     wait_port 5672
 }
 
-start() { start_postgresql; start_mariadb; start_redis; start_rabbitmq; }
+start_mosquitto() {
+    port_open 1883 && return 0
+    as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
+    wait_port 1883
+}
+
+start_nats() {
+    port_open 4222 && return 0
+    as_root mkdir -p /var/lib/nats-server
+    as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+        -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+    wait_port 4222
+}
+
+start() { start_postgresql; start_mariadb; start_redis; start_rabbitmq; start_mosquitto; start_nats; }
 
 case "${1:-all}" in
     install) install ;;

@@ -1,9 +1,10 @@
 """``warden init``: write a starter warden.yaml from what listens on this host.
 
-It knocks on the usual local ports (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ, HTTP) on
-loopback only, asks each what it is (an HTTP request, a protocol greeting), and writes monitors
-and collectors for what answered, plus host metrics. Credentials are left as ``${VAR}``
-placeholders so no secret is written to the file.
+It knocks on the usual local ports (PostgreSQL, MySQL/MariaDB, Redis, RabbitMQ, PgBouncer,
+memcached, MQTT, NATS, SMTP, Elasticsearch/OpenSearch, Vault, HTTP) on loopback only, asks
+each what it is (an HTTP request, a protocol greeting), and writes monitors and collectors
+for what answered, plus host metrics. Credentials are left as ``${VAR}`` placeholders so no
+secret is written to the file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ import typer
 from warden.cli._common import EXIT_INPUT, JsonOption, fail, stderr, write_json
 
 HTTP_PORTS = (80, 443, 3000, 5000, 8000, 8080, 8443, 9000)
-SERVICE_PORTS = {5432: "postgres", 3306: "mysql", 6379: "redis", 5672: "rabbitmq"}
+SERVICE_PORTS = {
+    5432: "postgres", 3306: "mysql", 6379: "redis", 5672: "rabbitmq", 6432: "pgbouncer",
+    11211: "memcached", 1883: "mqtt", 4222: "nats", 25: "smtp", 465: "smtp", 587: "smtp",
+    9200: "elasticsearch", 8200: "vault",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ async def _probe_port(host: str, port: int, timeout: float) -> Found | None:
         return None
     reader, writer = conn
     try:
+        if SERVICE_PORTS.get(port) == "elasticsearch":
+            return Found(await _search_flavour(reader, writer, host, timeout), host, port)
         if port in SERVICE_PORTS:
             return Found(SERVICE_PORTS[port], host, port)
         if port in (443, 8443):
@@ -58,6 +65,44 @@ async def _probe_port(host: str, port: int, timeout: float) -> Found | None:
         return None
     finally:
         writer.close()
+
+
+async def _search_flavour(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, timeout: float
+) -> str:
+    """``opensearch`` when ``GET /`` names that distribution, else ``elasticsearch``."""
+    writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    reply = b""
+    try:
+        while len(reply) < 65536 and (chunk := await asyncio.wait_for(reader.read(65536), timeout)):
+            reply += chunk
+    except (OSError, TimeoutError):
+        pass
+    return "opensearch" if b'"opensearch"' in reply else "elasticsearch"
+
+
+def _more(f: Found) -> tuple[list[str], list[str]]:
+    """Monitor and collector settings (YAML lines) for the kinds found beyond the databases."""
+    where = f"{f.host}:{f.port}"
+    if f.kind == "pgbouncer":
+        user = "${PGBOUNCER_USER:-pgbouncer}:${PGBOUNCER_PASSWORD:-}"
+        settings = ["    pgbouncer:", f'      url: "postgresql://{user}@{where}/pgbouncer"']
+        return settings, settings
+    if f.kind == "memcached":
+        settings = ["    memcached:", f'      url: "memcached://{where}"']
+        return settings, settings
+    if f.kind in ("mqtt", "nats"):
+        return [f"    {f.kind}:", f'      url: "{f.kind}://{where}"'], []
+    if f.kind == "smtp":
+        tls = {25: "none", 465: "implicit"}.get(f.port, "starttls")
+        lines = ["    smtp:", f"      host: {f.host}", f"      port: {f.port}", f"      tls: {tls}"]
+        if tls != "none":  # on loopback the certificate names the mail host, not 127.0.0.1
+            lines.append("      verify: false")
+        return lines, []
+    if f.kind in ("elasticsearch", "opensearch", "vault"):
+        return [f"    {f.kind}:", f'      url: "http://{where}"'], []
+    return [], []
 
 
 async def discover(host: str = "127.0.0.1", timeout: float = 0.5) -> list[Found]:
@@ -101,6 +146,10 @@ def render(found: list[Found]) -> str:
                 f"amqp://${{RABBITMQ_USER:-guest}}:${{RABBITMQ_PASSWORD:-guest}}@{f.host}:{f.port}/"
             )
             lines += ["    rabbitmq:", f'      url: "{url}"']
+        else:
+            monitor, collector = _more(f)
+            lines += monitor
+            collectors += [f"  - name: {name}", *collector] if collector else []
     if not found:
         lines[-1] = "monitors: []"
     return "\n".join([*lines, "", *collectors, ""])
