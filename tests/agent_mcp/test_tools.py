@@ -80,6 +80,8 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
     ("report_weekly", {}, lambda d: d["this_week"]["out_of"] == 7),
     ("reliability_ladder", {}, lambda d: "level" in d),
     ("infrastructure_document", {}, lambda d: "api" in d["markdown"]),
+    ("diagnose", {"monitor": "api", "since": "2h"},
+     lambda d: d["monitor"] == "api" and d["checks"] == 60),
 ]  # fmt: skip
 
 WRITE_TOOLS = {

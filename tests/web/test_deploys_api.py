@@ -55,3 +55,21 @@ async def test_markers_through_the_api(make_site: Any) -> None:
         got = (await viewer.get("/api/v1/deploys", params={"service": "shop"})).json()
         assert [(m["service"], m["version"]) for m in got["markers"]] == [("shop", "v7")]
         assert (await viewer.get("/api/v1/deploys", params={"since": "x"})).status_code == 400
+
+
+async def test_diagnose_through_the_api(make_site: Any) -> None:
+    from warden.results import Status
+
+    site: Site = make_site(*monitors("api"))
+    for i in range(20):
+        await site.record("api", Status.UP, 0.01 if i < 10 else 0.2)
+        site.clock.advance(60)
+    await site.app.flush()
+    async with site.client(Role.VIEWER) as viewer:
+        got = await viewer.get("/api/v1/diagnose/api", params={"since": site.clock.time() - 3600})
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert body["monitor"] == "api"
+        assert body["checks"] == 20
+        assert body["symptoms"][0]["what"] == "latency"
+        assert (await viewer.get("/api/v1/diagnose/nope")).status_code == 404

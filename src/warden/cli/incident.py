@@ -107,6 +107,7 @@ def show(incident_id: IdArg, config: ConfigOption = None, json_out: JsonOption =
     """One incident with its alerts and timeline."""
     from rich.table import Table
 
+    from warden.deploys.markers import with_deploys
     from warden.incidents.postmortem import when
     from warden.incidents.views import detail_json
 
@@ -115,10 +116,11 @@ def show(incident_id: IdArg, config: ConfigOption = None, json_out: JsonOption =
         incident = _get(repo, incident_id)
         timeline = repo.timeline(incident_id)
         alerts = repo.alerts(incident_id)
+        detail = with_deploys(store.engine, detail_json(incident, alerts, timeline), time.time())
     finally:
         store.close()
     if json_out:
-        write_json("incident", detail_json(incident, alerts, timeline))
+        write_json("incident", detail or {})
         return
     out = stdout()
     out.print(f"[bold]#{incident.id} {incident.title}[/]", markup=True)

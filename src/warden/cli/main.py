@@ -13,6 +13,7 @@ from warden.cli import (
     capacity,
     check,
     deploy,
+    diagnose,
     doc,
     dr,
     export,
@@ -51,6 +52,7 @@ app.command()(ready.ready)
 app.command()(ladder.ladder)
 app.command()(doc.doc)
 app.command()(mcp.mcp)
+app.command()(diagnose.diagnose)
 
 # Command groups, one line each:
 app.add_typer(alerts.app, name="alerts")

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -102,11 +102,11 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
                 return
             await app.reload(new)
             heap.settle()
-            log.info(
-                "config reloaded: %d monitors, %d collectors",
-                len(new.monitors),
-                len(new.collectors),
+            text = (
+                f"config reloaded: {len(new.monitors)} monitors, {len(new.collectors)} collectors"
             )
+            log.info("%s", text)
+            await asyncio.to_thread(_mark_reload, store, text)
 
         task = loop.create_task(do())
         pending.add(task)
@@ -155,3 +155,17 @@ async def _serve(path: Path, cfg: object, listen: str | None, web: bool) -> None
         await app.shutdown()
         await asyncio.to_thread(store.close)
         log.info("stopped; %d results stored", app.stats.stored_results)
+
+
+def _mark_reload(store: Any, text: str) -> None:
+    """A ``config_reload`` marker (charts, ``warden diagnose``); a failure is only logged."""
+    import time
+
+    from warden.deploys.markers import mark
+    from warden.errors import StoreError
+
+    try:
+        mark(store.engine, "warden", "", time.time(), author="warden up", message=text,
+             kind="config_reload")  # fmt: skip
+    except StoreError as exc:
+        logging.getLogger("warden").warning("config reload not marked: %s", exc)

@@ -1,8 +1,8 @@
 """Deploy markers: which version of which service went out when, and the rollbacks.
 
-Written by ``warden deploy mark``, ``POST /api/v1/deploys`` (CI) and the post-deploy watch
-when it rolls back; read by every dashboard chart (a line at each marker), incident timelines
-and ``warden diagnose``.
+Written by ``warden deploy mark``, ``POST /api/v1/deploys`` (CI), the post-deploy watch
+when it rolls back and ``warden up`` when it reloads its config (``config_reload``); read by
+every dashboard chart (a line at each marker), incident timelines and ``warden diagnose``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import Column, Engine, Float, Index, Integer, String, Table, Tex
 from warden.store.schema import metadata
 from warden.store.transaction import in_transaction
 
-KINDS = ("deploy", "rollback")
+KINDS = ("deploy", "rollback", "config_reload")
 
 deploy_markers = Table(
     "deploy_markers",

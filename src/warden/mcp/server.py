@@ -30,7 +30,7 @@ from warden.mcp.registry import Tools
 
 INSTRUCTIONS = """Warden watches this team's infrastructure: monitors, alerts, incidents, SLOs,
 audits, load tests, backups, capacity and reports. Start with `status` (what is down) and
-`alerts`; `check_results` and `metric_query` show what changed; `report_daily` is the morning
+`alerts`; `diagnose` explains why a monitor got slow or fails; `report_daily` is the morning
 check. Lists come in pages (offset, limit, next_offset) and series are summarised first;
 ask for more only when you need it. Tools that change something need the operator role."""
 

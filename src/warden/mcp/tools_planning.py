@@ -1,5 +1,5 @@
 """Planning and reporting tools: traffic, capacity, scaling, readiness, the daily and weekly
-reports, the reliability ladder and the infrastructure document.
+reports, the reliability ladder, the infrastructure document and ``diagnose``.
 
 Each calls the one function behind its CLI command and API endpoint.
 """
@@ -118,3 +118,19 @@ def register(tools: Tools, deps: Deps) -> None:
 
         doc = await asyncio.to_thread(build, deps.store, deps.config, deps.now())
         return {"markdown": markdown(doc), "monitors": len(doc.get("monitors", []))}
+
+    @tools.read
+    async def diagnose(
+        monitor: Annotated[str, Field(description="The monitor whose latency or errors rose.")],
+        since: Since = "6h",
+        until: Until = None,
+    ) -> dict[str, Any]:
+        """Why did this monitor get slow or start failing? Ranked hypotheses with their
+        evidence (change points, timing phases, host and database changes, deploys, audit
+        findings, load) and next actions."""
+        from warden.diagnose.service import diagnose as explain
+
+        lo, hi = period(since, until, deps.now(), 31 * 86400.0)
+        return await asyncio.to_thread(
+            lambda: explain(deps.config, deps.store, monitor, since=lo, until=hi)
+        )

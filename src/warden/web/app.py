@@ -41,6 +41,7 @@ from warden.web.badges import badge_routes
 from warden.web.capacity_api import capacity_routes
 from warden.web.context import LastResults, Web, error
 from warden.web.deploys_api import deploy_routes
+from warden.web.diagnose_api import diagnose_routes
 from warden.web.doc_pages import doc_routes
 from warden.web.gameday_pages import gameday_routes
 from warden.web.incident_pages import incident_page_routes
@@ -191,6 +192,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *runbook_routes(web),
             *gameday_routes(web),
             *deploy_routes(web),
+            *diagnose_routes(web),
             *incident_page_routes(web),
             *alert_page_routes(web),
             *status_routes(web),

@@ -77,11 +77,12 @@
       markers.forEach(function (m) {
         if (m.at < lo || m.at > hi) return;
         var x = Math.round(u.valToPos(m.at, "x", true));
-        ctx.strokeStyle = m.kind === "rollback" ? "#d0342c" : "#7b61ff";
+        ctx.strokeStyle = m.kind === "rollback" ? "#d0342c" : m.kind === "config_reload" ? "#8a8f98" : "#7b61ff";
         ctx.fillStyle = ctx.strokeStyle;
         ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
         ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, bottom); ctx.stroke();
-        ctx.fillText((m.kind === "rollback" ? "\u21a9 " : "") + m.service + (m.version ? " " + m.version : ""), x + 3, top + 10 * devicePixelRatio);
+        var label = m.kind === "config_reload" ? "config" : (m.kind === "rollback" ? "\u21a9 " : "") + m.service + (m.version ? " " + m.version : "");
+        ctx.fillText(label, x + 3, top + 10 * devicePixelRatio);
       });
       ctx.restore();
     }] } };
