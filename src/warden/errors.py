@@ -12,6 +12,9 @@ These exceptions are for Warden itself (bad config, unreachable store, a broken 
     ├── NotifyError            a notification could not be delivered (after retries)
     ├── LoadTestError          a load test could not start or was misconfigured
     ├── AuditError             an audit could not run (unreachable target, missing rights)
+    ├── ScanError              (warden.scan) infrastructure code could not be scanned
+    ├── FaultError             (warden.gameday) a game-day fault cannot be checked, injected
+    │                          or reverted
     └── BackupError            a backup, restore, verify or drill failed
         ├── IntegrityError     a stored object failed its checksum or decryption
         ├── TargetNotEmptyError    (warden.backup) a restore target holds data; --force

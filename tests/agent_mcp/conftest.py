@@ -34,6 +34,8 @@ audits:
   - name: cache
     kind: redis
     target: redis://127.0.0.1:6379/0
+scan:
+  paths: ["{infra}"]
 backups:
   - name: files
     key_file: {key}
@@ -59,6 +61,7 @@ class McpSite:
     config: Path
     db: Path
     app_url: str
+    infra: Path
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +87,11 @@ def mcp_site(tmp_path: Path, app_url: str) -> McpSite:
     db = tmp / "w.db"
     port = app_url.rsplit(":", 1)[1].strip("/")
     cfg = tmp / "warden.yaml"
-    cfg.write_text(CONFIG.format(db=db, port=port, key=key, data=data, repo=tmp / "repo"))
+    infra = tmp / "infra"
+    infra.mkdir()
+    (infra / "Dockerfile").write_text("FROM python:latest\nRUN pip install flask\n")
+    cfg.write_text(CONFIG.format(db=db, port=port, key=key, data=data, repo=tmp / "repo",
+                                 infra=infra))  # fmt: skip
     store = open_store(f"sqlite:///{db}")
     try:
         now = time.time()
@@ -102,4 +109,4 @@ def mcp_site(tmp_path: Path, app_url: str) -> McpSite:
         store.write(results, samples)
     finally:
         store.close()
-    return McpSite(cfg, db, app_url)
+    return McpSite(cfg, db, app_url, infra)

@@ -66,6 +66,7 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
     ("backup_drill", {"backup": "files"}, lambda d: d["status"] == "passed"),
     ("backup_status", {}, lambda d: d["backups"][0]["backup"] == "files"),
     ("gamedays", {}, lambda d: d["runs"] == []),
+    ("scan", {"path": "INFRA"}, lambda d: d["counts"]["high"] + d["counts"]["medium"] > 0),
     ("deploy_mark", {"service": "api", "version": "v2"},
      lambda d: d["marker"]["version"] == "v2" and d["freezes"] == []),
     ("deploy_markers", {"service": "api"}, lambda d: d["markers"][0]["service"] == "api"),
@@ -91,8 +92,9 @@ WRITE_TOOLS = {
 }  # fmt: skip
 
 
-def _args(args: dict[str, Any], app_url: str) -> dict[str, Any]:
-    return {k: (app_url if v == "APP" else v) for k, v in args.items()}
+def _args(args: dict[str, Any], site: McpSite) -> dict[str, Any]:
+    known = {"APP": site.app_url, "INFRA": str(site.infra)}
+    return {k: known.get(v, v) if isinstance(v, str) else v for k, v in args.items()}
 
 
 async def _call_all(client: Client, site: McpSite) -> None:
@@ -104,7 +106,7 @@ async def _call_all(client: Client, site: McpSite) -> None:
         assert tool.annotations is not None
         assert tool.annotations.read_only_hint is (tool.name not in WRITE_TOOLS)
     for name, args, check in CALLS:
-        got = await client.call_tool(name, _args(args, site.app_url))
+        got = await client.call_tool(name, _args(args, site))
         text = " ".join(getattr(c, "text", "") for c in got.content)
         if check is None:
             assert got.is_error, f"{name} should refuse {args}"

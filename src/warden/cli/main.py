@@ -25,6 +25,7 @@ from warden.cli import (
     mcp,
     ready,
     report,
+    scan,
     status,
     traffic,
     up,
@@ -53,6 +54,7 @@ app.command()(ladder.ladder)
 app.command()(doc.doc)
 app.command()(mcp.mcp)
 app.command()(diagnose.diagnose)
+app.command()(scan.scan)
 
 # Command groups, one line each:
 app.add_typer(alerts.app, name="alerts")

@@ -36,6 +36,7 @@ from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
 from warden.deploys.config import DeploysConfig
 from warden.reports.config import LadderConfig, ReportsConfig, SecretRecord
+from warden.scan.config import ScanSection
 from warden.web.config import StatusPageConfig, WebConfig
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -209,6 +210,7 @@ class WardenConfig(ConfigModel):
         default_factory=list, description="Rotation inventory: names and dates, never values."
     )
     deploys: DeploysConfig = Field(default_factory=DeploysConfig)
+    scan: ScanSection = Field(default_factory=ScanSection)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

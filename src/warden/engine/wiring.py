@@ -16,6 +16,7 @@ from warden.engine.app import Service
 from warden.engine.jobs import Job
 from warden.managed import service as managed_service
 from warden.reports import delivery as report_delivery
+from warden.scan import jobs as scan_jobs
 from warden.store.protocol import Store
 
 
@@ -29,10 +30,12 @@ def build_services(config: WardenConfig, store: Store) -> list[Service]:
 
 
 def build_jobs(config: WardenConfig, store: Store) -> list[Job]:
-    """Scheduled jobs from the config (backups, drills, audits, capacity forecasts)."""
+    """Scheduled jobs from the config (backups, drills, audits, capacity forecasts, daily
+    reports, infrastructure-code scans)."""
     jobs: list[Job] = []
     jobs += audit_jobs.build_jobs(config.audits, store)
     jobs += backup_jobs.build_jobs(config.backups, store)
     jobs += capacity_jobs.build_jobs(config.capacity, store)
     jobs += report_delivery.build_jobs(config, store)
+    jobs += scan_jobs.build_jobs(config, store)
     return jobs

@@ -29,6 +29,7 @@ class Deps:
     store: SqlStore
     now: Callable[[], float] = time.time
     owns_store: bool = False
+    config_path: Path | None = None  # the file the config came from (the scan tool's folder)
 
     @property
     def config(self) -> WardenConfig:
@@ -46,10 +47,11 @@ def open_deps(path: Path | None) -> Deps:
     from warden.managed.service import with_managed
     from warden.tables import open_store
 
-    base = load_config(find_config(path))
+    found = find_config(path)
+    base = load_config(found)
     store = open_store(base.store.url.get_secret_value())
     config = with_managed(base, store)
-    return Deps(config_of=lambda: config, store=store, owns_store=True)
+    return Deps(config_of=lambda: config, store=store, owns_store=True, config_path=found)
 
 
 def app_deps(app: Any) -> Deps:

@@ -23,6 +23,7 @@ from warden.mcp import (
     tools_monitoring,
     tools_operations,
     tools_planning,
+    tools_scan,
 )
 from warden.mcp.caller import CALLER, Caller
 from warden.mcp.deps import Deps
@@ -80,7 +81,10 @@ def build_server(deps: Deps, caller_of: CallerOf) -> MCPServer:
     from warden import __version__
 
     tools = Tools()
-    modules = (tools_monitoring, tools_incidents, tools_operations, tools_planning, tools_deploys)
+    modules = (
+        tools_monitoring, tools_incidents, tools_operations, tools_planning, tools_deploys,
+        tools_scan,
+    )  # fmt: skip
     for module in modules:
         module.register(tools, deps)
     server: MCPServer = MCPServer(
