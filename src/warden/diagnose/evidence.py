@@ -98,7 +98,7 @@ def _check_series(ev: Evidence, results: list[CheckResult]) -> None:
     results.sort(key=lambda r: r.time)
     ev.checks = len(results)
     up = [(r.time, r.latency) for r in results if r.status is not Status.DOWN]
-    ev.latency = level_shift(buckets(up, ev.step))
+    ev.latency = _refined(level_shift(buckets(up, ev.step)), up, ev.step)
     failing = buckets([(r.time, 1.0 if r.status is Status.DOWN else 0.0) for r in results],
                       ev.step)  # fmt: skip
     # a failing share is 0 most of the time: its noise is 0, so compare means, not medians
@@ -120,6 +120,18 @@ def _check_series(ev: Evidence, results: list[CheckResult]) -> None:
             ev.errors[key] = ev.errors.get(key, 0) + 1
             if r.message and r.message not in ev.messages and len(ev.messages) < 5:
                 ev.messages.append(r.message[:300])
+
+
+def _refined(
+    change: Change | None, points: list[tuple[float, float]], step: float
+) -> Change | None:
+    """A change found on coarse buckets, placed to the minute: the same test on the raw
+    points of the three buckets around it (the levels stay the coarse ones)."""
+    if change is None or step <= 60.0:
+        return change
+    near = [(t, v) for t, v in points if abs(t - change.at) <= 3 * step]
+    fine = level_shift(buckets(near, 60.0))
+    return change if fine is None else Change(fine.at, change.before, change.after, change.z)
 
 
 def _means(results: list[CheckResult], step: float) -> list[tuple[float, float]]:
