@@ -93,8 +93,30 @@ class Finding:
         return f"{self.id}|{self.subject}"
 
 
+class FindingList:
+    """Counts and filters over ``self.findings`` (an audit's or a scan's report)."""
+
+    __slots__ = ()
+    findings: list[Any]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.label: 0 for s in sorted(Severity, reverse=True)}
+        for f in self.findings:
+            out[f.severity.label] += 1
+        return out
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    def at_least(self, severity: Severity) -> list[Any]:
+        return [f for f in self.findings if f.severity >= severity]
+
+    def ids(self) -> set[str]:
+        return {f.id for f in self.findings}
+
+
 @dataclass(slots=True)
-class AuditReport:
+class AuditReport(FindingList):
     """The outcome of auditing one target: findings sorted worst first, plus what was seen.
 
     ``facts`` summarises the target (versions, counts); ``notes`` say what could not be
@@ -110,21 +132,6 @@ class AuditReport:
     notes: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        out = {s.label: 0 for s in sorted(Severity, reverse=True)}
-        for f in self.findings:
-            out[f.severity.label] += 1
-        return out
-
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
-
-    def at_least(self, severity: Severity) -> list[Finding]:
-        return [f for f in self.findings if f.severity >= severity]
-
-    def ids(self) -> set[str]:
-        return {f.id for f in self.findings}
 
     def payload(self) -> dict[str, Any]:
         """The body of ``--json`` (``warden.audit/v1``), see docs/audit.md."""

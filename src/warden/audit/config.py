@@ -14,12 +14,11 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from croniter import croniter
 from pydantic import Field, field_validator
 
 from warden.audit._base import AuditOptions, AuditReport, Severity
 from warden.config._base import ConfigModel
-from warden.config._types import ByteSize, Duration, SecretUrl
+from warden.config._types import ByteSize, Duration, SecretUrl, check_cron, check_name
 from warden.engine.clock import Clock
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -54,18 +53,12 @@ class AuditConfig(ConfigModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(
-                "must start with a letter or digit and use only letters, digits, _ . -"
-            )
-        return v
+        return check_name(v)
 
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, v: str) -> str:
-        if not croniter.is_valid(v):
-            raise ValueError(f"{v!r} is not a cron expression (e.g. '0 6 * * *')")
-        return v
+        return check_cron(v, "0 6 * * *")
 
     def options(self) -> AuditOptions:
         return AuditOptions(

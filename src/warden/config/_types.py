@@ -177,3 +177,22 @@ class _OneOrListSchema:
 T = TypeVar("T")
 OneOrList = Annotated[list[T], BeforeValidator(as_list), _OneOrListSchema()]
 """A list of ``T``, or one ``T`` alone: accepted so by the loader and by the JSON Schema."""
+
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def check_name(v: str) -> str:
+    """A name of a section's entry (an audit, a scan): letters, digits, ``_ . -``."""
+    if not NAME_RE.match(v):
+        raise ValueError("must start with a letter or digit and use only letters, digits, _ . -")
+    return v
+
+
+def check_cron(v: str, example: str = "0 6 * * *") -> str:
+    """A 5-field cron expression (ValueError with an example otherwise)."""
+    from croniter import croniter
+
+    if not croniter.is_valid(v):
+        raise ValueError(f"{v!r} is not a cron expression (e.g. '{example}')")
+    return v

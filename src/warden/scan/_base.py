@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from warden.audit._base import Severity
+from warden.audit._base import FindingList, Severity
 from warden.plugins import Registry
 from warden.scan._model import Container, Resource, ScanFacts, ScanFinding, SecretHit
 
@@ -77,7 +77,7 @@ class Suppressed:
 
 
 @dataclass(slots=True)
-class ScanReport:
+class ScanReport(FindingList):
     """The outcome of scanning one tree: findings worst first, what was suppressed or
     accepted in the baseline, what was read, notes on what could not be, and check errors."""
 
@@ -90,21 +90,6 @@ class ScanReport:
     notes: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        out = {s.label: 0 for s in sorted(Severity, reverse=True)}
-        for f in self.findings:
-            out[f.severity.label] += 1
-        return out
-
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
-
-    def at_least(self, severity: Severity) -> list[ScanFinding]:
-        return [f for f in self.findings if f.severity >= severity]
-
-    def ids(self) -> set[str]:
-        return {f.id for f in self.findings}
 
 
 def scan_json(report: ScanReport, *, offset: int = 0, limit: int | None = None) -> dict[str, Any]:

@@ -17,10 +17,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from croniter import croniter
 from pydantic import Field, field_validator, model_validator
 
 from warden.config._base import ConfigModel
+from warden.config._types import check_cron, check_name
 
 if TYPE_CHECKING:
     from warden.scan._model import ScanOptions
@@ -44,18 +44,12 @@ class ScheduledScan(ConfigModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(
-                "must start with a letter or digit and use only letters, digits, _ . -"
-            )
-        return v
+        return check_name(v)
 
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, v: str) -> str:
-        if not croniter.is_valid(v):
-            raise ValueError(f"{v!r} is not a cron expression (e.g. '0 5 * * *')")
-        return v
+        return check_cron(v, "0 5 * * *")
 
 
 class ScanSection(ConfigModel):
