@@ -10,7 +10,6 @@ open incidents of the service's monitors, and sent to ``deploys.receiver``.
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -72,32 +71,12 @@ def _record(store: SqlStore, config: Any, service: str, deployed: markers.Marker
     receiver = next((r for r in config.receivers if r.name == name), None)
     if receiver is None:
         return [] if name is None else [f"deploys.receiver {name!r} is not a receiver"]
-    return asyncio.run(_tell(receiver, f"Warden: {service} rolled back", text,
-                             {"kind": "deploy.rollback", "service": service, "text": text,
-                              "breach": breach, "rollback": rollback}))  # fmt: skip
+    from warden.reports.delivery import send
 
-
-async def _tell(receiver: Any, title: str, text: str, data: dict[str, Any]) -> list[str]:
-    from warden.notify.channels._http import post_json
-    from warden.reports.delivery import apprise_send
-
-    errors = []
-    for target in receiver.apprise:
-        got = await asyncio.to_thread(apprise_send, target.get_secret_value(), title, text, False)
-        if got:
-            errors.append(got)
-    for hook in receiver.webhook:
-        sent = await post_json(hook.url.get_secret_value(), data, timeout=hook.timeout)
-        if not sent.ok:
-            errors.append(f"webhook {hook.url.display()}: {sent.error}")
-    for f in receiver.file:
-        await asyncio.to_thread(_append, f.path, json.dumps(data) + "\n")
-    return errors
-
-
-def _append(path: Any, line: str) -> None:
-    with open(path, "a", encoding="utf-8") as out:
-        out.write(line)
+    data = {"kind": "deploy.rollback", "service": service, "text": text, "breach": breach,
+            "rollback": rollback}  # fmt: skip
+    title = f"Warden: {service} rolled back"
+    return asyncio.run(send(receiver, title, chat=text, email=text, body=data, line=data))
 
 
 def watch_deploy(

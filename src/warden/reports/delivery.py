@@ -31,30 +31,37 @@ def apprise_send(url: str, title: str, body: str, markdown: bool) -> str | None:
     return None if ok else f"apprise {redact_url(url)}: not delivered"
 
 
-async def deliver(data: dict[str, Any], receiver: Any) -> list[str]:
-    """Send ``data`` (a report) to every target of ``receiver``; the errors, if any."""
+async def send(receiver: Any, title: str, *, chat: str, email: str, body: dict[str, Any],
+               line: dict[str, Any]) -> list[str]:  # fmt: skip
+    """One message to every target of ``receiver``: ``chat`` to chat Apprise URLs, ``email``
+    (Markdown) to e-mail ones, ``body`` as JSON to webhooks, ``line`` as one JSON line to
+    files; the errors, if any (secrets redacted)."""
     from warden.notify.channels._http import post_json
 
     errors: list[str] = []
-    title = f"Warden daily check: {data['status']}"
     for target in receiver.apprise:
         url = target.get_secret_value()
-        email = url.split(":", 1)[0].lower() in _EMAIL
-        body = render.markdown(data) if email else render.compact(data)
-        got = await asyncio.to_thread(apprise_send, url, title, body, email)
+        mail = url.split(":", 1)[0].lower() in _EMAIL
+        got = await asyncio.to_thread(apprise_send, url, title, email if mail else chat, mail)
         if got:
             errors.append(got)
     for hook in receiver.webhook:
-        sent = await post_json(hook.url.get_secret_value(), data, timeout=hook.timeout)
+        sent = await post_json(hook.url.get_secret_value(), body, timeout=hook.timeout)
         if not sent.ok:
             errors.append(f"webhook {hook.url.display()}: {sent.error}")
     for f in receiver.file:
-        line = json.dumps({"kind": "report.daily", "report": data}) + "\n"
         try:
-            await asyncio.to_thread(_append, f.path, line)
+            await asyncio.to_thread(_append, f.path, json.dumps(line) + "\n")
         except OSError as exc:
             errors.append(f"file {f.path}: {exc.strerror or exc}")
     return errors
+
+
+async def deliver(data: dict[str, Any], receiver: Any) -> list[str]:
+    """Send ``data`` (a report) to every target of ``receiver``; the errors, if any."""
+    title = f"Warden daily check: {data['status']}"
+    return await send(receiver, title, chat=render.compact(data), email=render.markdown(data),
+                      body=data, line={"kind": "report.daily", "report": data})  # fmt: skip
 
 
 def _append(path: Any, line: str) -> None:
