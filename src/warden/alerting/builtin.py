@@ -149,6 +149,16 @@ _PACK: list[dict[str, Any]] = [
         "runbook": "/runbooks/backup",
     },
     {
+        "name": "WalArchiveFailing",
+        "metric": {"series": "backup_wal_archive_failing", "agg": "last", "window": "15m",
+                   "op": ">", "threshold": 0},
+        "for": "5m",
+        "severity": "high",
+        "summary": "WAL archiving of {backup} fails: point-in-time recovery stops at the last "
+                   "archived segment",
+        "runbook": "/runbooks/backup",
+    },
+    {
         "name": "TrafficErrorRateHigh",
         "metric": {"series": "http_error_ratio", "agg": "avg", "window": "5m",
                    "op": ">", "threshold": 0.01},

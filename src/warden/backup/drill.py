@@ -5,6 +5,8 @@ name on the source's server or on ``drill.scratch``, a temporary directory, a pr
 redis-server), runs the configured checks on it, compares them with the live source where it
 is reachable, and always removes the scratch target. The measured restore time covers reading,
 decrypting, decompressing and loading (and, for Redis, the server loading the snapshot).
+A pgbackrest drill restores to a random moment of the recovery window instead (the scratch
+chooses it: ``target_time``, and ``recovered_to`` is the moment reached).
 The result is written to the repository (``drills/<name>/<id>.json``) and returned.
 """
 
@@ -51,6 +53,8 @@ class DrillResult:
     rto_seconds: float | None = None
     checks: list[CheckOutcome] = field(default_factory=list)
     error: str = ""
+    target_time: float | None = None
+    recovered_to: float | None = None
     format: str = DRILL_FORMAT
 
     @property
@@ -153,14 +157,17 @@ def _restore_and_check(
     check_manifest(entry.manifest, key)
     result.backup_id = entry.id
     source = open_source(cfg.source)
+    source.use_key(key)
     queries = _queries(drill, source)
     names = [o.name for o in entry.manifest.objects]
     scratch = source.scratch(drill.scratch, names, cfg.name)
+    result.target_time = scratch.target_time
     try:
         t0 = clock.monotonic()
         source.restore(opener(repo, entry.manifest, key), names, scratch.target, False)
         scratch.ready()
         result.restore_seconds = clock.monotonic() - t0
+        result.recovered_to = scratch.recovered_to
         result.checks = fingerprint_checks(scratch, source, drill.compare_source)
         result.checks += [run_query_check(q, scratch, source) for q in queries]
     finally:

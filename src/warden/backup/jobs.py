@@ -1,7 +1,8 @@
 """What ``warden up`` schedules for the ``backups:`` section.
 
 ``build_jobs(backups, store)`` gives, for each enabled backup, a ``backup:<name>`` job on its
-``schedule`` and a ``drill:<name>`` job on its ``drill.schedule``, plus one ``backup-metrics``
+``schedule`` (and, for a pgbackrest source, ``backup:<name>:full|diff|incr`` on its
+``schedules``) and a ``drill:<name>`` job on its ``drill.schedule``, plus one ``backup-metrics``
 job (every minute) that writes the RPO/RTO metrics of ``status.samples`` to the store, so a
 backup that silently stopped running still ages past its RPO and fires alerts. Runs and drills
 are also recorded in the ``backup_runs`` and ``drills`` tables when the store is SQL.
@@ -16,6 +17,7 @@ from typing import Any
 
 from warden.backup.config import BackupConfig
 from warden.backup.drill import run_drill
+from warden.backup.engines import run_schedules
 from warden.backup.runner import run_backup
 from warden.backup.status import RecordCache, collect_samples
 from warden.engine.clock import Clock, SystemClock
@@ -64,9 +66,9 @@ def build_jobs(
     enabled = [b for b in backups if b.enabled]
     jobs: list[Job] = []
     for cfg in enabled:
-        if cfg.schedule:
+        for job_name, cron, run_cfg in run_schedules(cfg):
 
-            async def backup_job(cfg: BackupConfig = cfg) -> JobOutcome:
+            async def backup_job(cfg: BackupConfig = run_cfg) -> JobOutcome:
                 run = await run_backup(cfg, clock=clk)
                 await _record(store, "run", run)
                 await _write_samples(store, [cfg], clk, cache)
@@ -74,7 +76,7 @@ def build_jobs(
                     return JobOutcome(True, f"{run.id}: {run.stored_bytes} bytes stored")
                 return JobOutcome(False, run.error)
 
-            jobs.append(Job(f"backup:{cfg.name}", backup_job, cron=cfg.schedule))
+            jobs.append(Job(job_name, backup_job, cron=cron))
         if cfg.drill is not None and cfg.drill.schedule:
 
             async def drill_job(cfg: BackupConfig = cfg) -> JobOutcome:

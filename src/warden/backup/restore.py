@@ -31,6 +31,7 @@ from warden.backup.sources._base import (
     TargetNotEmptyError,
     open_source,
 )
+from warden.backup.sources._engine import EngineSource
 from warden.backup.stream import Progress, check_object, open_object
 from warden.config._types import parse_moment
 from warden.engine.clock import Clock, SystemClock
@@ -138,6 +139,7 @@ def restore_once(
         manifest = entry.manifest
         check_manifest(manifest, key)
         source = open_source(cfg.source)
+        source.use_key(key)
         names = [o.name for o in manifest.objects]
         t0 = clock.monotonic()
         where = source.restore(opener(repo, manifest, key, progress), names, target, force)
@@ -240,4 +242,14 @@ def verify_backups(
         if not entries:
             return [VerifyResult(cfg.name, "", False, "no complete backup in the repository")]
         chosen = entries if every else entries[-1:]
-        return [verify_entry(repo, e, key, full, progress) for e in chosen]
+        results = [verify_entry(repo, e, key, full, progress) for e in chosen]
+    source = open_source(cfg.source)
+    if isinstance(source, EngineSource):  # the data is in the engine's repository: its check
+        source.use_key(key)
+        problem = source.check_engine(full)
+        last = results[-1]
+        last.objects.append(ObjectCheck(f"{source.type} repository", "", not problem, problem))
+        if problem:
+            last.ok = False
+            last.error = "; ".join(filter(None, [last.error, problem]))
+    return results

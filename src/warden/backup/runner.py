@@ -118,6 +118,7 @@ def backup_once(
     try:
         key = load_key(cfg.key_env, cfg.key_file, env)
         source = open_source(cfg.source)
+        source.use_key(key)
         repo = open_repository(cfg.repository)
     except WardenError as exc:
         run = result("failed", error=str(exc))
@@ -129,6 +130,10 @@ def backup_once(
         repo.put_bytes(attempt_key, attempt.to_json())
         versions = source.tool_versions()
         entries = _write_objects(cfg, run_id, source, repo, key, progress, cancel)
+        raw, stored = source.totals() or (
+            sum(e.raw_bytes for e in entries),
+            sum(e.stored_bytes for e in entries),
+        )
         manifest = Manifest(
             backup=cfg.name,
             id=run_id,
@@ -136,8 +141,8 @@ def backup_once(
             source=source.describe(),
             started=started,
             finished=clock.time(),
-            raw_bytes=sum(e.raw_bytes for e in entries),
-            stored_bytes=sum(e.stored_bytes for e in entries),
+            raw_bytes=raw,
+            stored_bytes=stored,
             key_id=key.key_id,
             tool_versions=versions,
             objects=entries,

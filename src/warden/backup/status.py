@@ -14,7 +14,15 @@
     drill_rto_seconds{backup}                       the configured RTO
     drill_last_failed{backup}                       1 if the last drill failed
     drill_last_timestamp_seconds{backup}            when the last drill started
+    backup_wal_archive_age_seconds{backup}          pgbackrest: the WAL archive's lag
+    backup_wal_archive_failing{backup}              pgbackrest: 1 if the archiver's newest
+                                                    attempt failed
+    backup_wal_archive_failed_count{backup}         pgbackrest: pg_stat_archiver failed_count
+    backup_restore_window_seconds{backup}           pgbackrest: oldest to newest restorable
 
+For engine sources (pgbackrest, restic) the repository size is the engine's, and for
+pgbackrest the age is the recovery point's (the WAL archive's lag), not the newest base
+backup's.
 An incomplete attempt younger than ``retention.incomplete_after`` may still be running and is
 not counted as a failure; an older one is.
 """
@@ -26,11 +34,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from warden.backup.config import BackupConfig
-from warden.backup.crypto import load_key
+from warden.backup.crypto import BackupKey, load_key
 from warden.backup.drill import DrillResult, list_drills
 from warden.backup.manifest import BackupEntry, Manifest, list_backups
 from warden.backup.repos._base import open_repository
 from warden.backup.retention import plan
+from warden.backup.sources._base import open_source
+from warden.backup.sources._engine import EngineSource, EngineState
 from warden.engine.clock import Clock, SystemClock
 from warden.errors import WardenError
 from warden.results import Sample
@@ -59,6 +69,7 @@ class BackupStatus:
     last_drill: DrillResult | None = None
     rto_met: bool | None = None
     error: str = ""
+    engine: EngineState | None = None
 
 
 def _finished_attempts(entries: Sequence[BackupEntry], now: float, grace: float) -> list[str]:
@@ -114,6 +125,7 @@ class RecordCache:
 
     manifests: dict[str, Manifest] = field(default_factory=dict)
     drills: dict[str, DrillResult] = field(default_factory=dict)
+    engine: dict[str, tuple[float, EngineState]] = field(default_factory=dict)
 
 
 def backup_status(cfg: BackupConfig, now: float, cache: RecordCache | None = None) -> BackupStatus:
@@ -124,6 +136,7 @@ def backup_status(cfg: BackupConfig, now: float, cache: RecordCache | None = Non
         entries = list_backups(repo, cfg.name, cache.manifests if cache else None, key)
         drills = list_drills(repo, cfg.name, cache.drills if cache else None)
         size = sum(o.size for o in repo.list(f"backups/{cfg.name}/"))
+        engine = engine_state(cfg, key, now, cache)
     except WardenError as exc:
         st = BackupStatus(cfg.name, repo.describe(), cfg.schedule, cfg.rpo, cfg.rto)
         st.error = str(exc)
@@ -131,7 +144,33 @@ def backup_status(cfg: BackupConfig, now: float, cache: RecordCache | None = Non
         return st
     finally:
         repo.close()
-    return summarize(cfg, entries, drills, size, now, repo.describe())
+    st = summarize(cfg, entries, drills, size, now, repo.describe())
+    if engine is not None:
+        st.engine = engine
+        if engine.repository_bytes is not None:
+            st.repository_bytes = engine.repository_bytes
+        if engine.recovery_point_age is not None:
+            st.age_seconds = engine.recovery_point_age
+            st.rpo_met = None if cfg.rpo is None else st.age_seconds <= cfg.rpo
+    return st
+
+
+def engine_state(
+    cfg: BackupConfig, key: BackupKey, now: float, cache: RecordCache | None
+) -> EngineState | None:
+    """What an engine source's engine says now (reused for its ``state_ttl``); None for
+    Warden's own sources."""
+    source = open_source(cfg.source)
+    if not isinstance(source, EngineSource):
+        return None
+    hit = cache.engine.get(cfg.name) if cache is not None else None
+    if hit is not None and now - hit[0] < source.state_ttl:
+        return hit[1]
+    source.use_key(key)
+    state = source.state(now)
+    if cache is not None:
+        cache.engine[cfg.name] = (now, state)
+    return state
 
 
 def samples(statuses: Sequence[BackupStatus], now: float) -> list[Sample]:
@@ -156,6 +195,15 @@ def samples(statuses: Sequence[BackupStatus], now: float) -> list[Sample]:
             add("drill_restore_seconds", st.last_drill.restore_seconds)
             add("drill_last_failed", 0.0 if st.last_drill.ok else 1.0)
             add("drill_last_timestamp_seconds", st.last_drill.started)
+        eng = st.engine
+        if eng is not None:
+            add("backup_wal_archive_age_seconds", eng.wal_archive_age_seconds)
+            if eng.wal_archive_failing is not None:
+                add("backup_wal_archive_failing", 1.0 if eng.wal_archive_failing else 0.0)
+            add("backup_wal_archive_failed_count", eng.wal_failed_count)
+            if eng.oldest_restorable is not None and eng.newest_restorable is not None:
+                add("backup_restore_window_seconds",
+                    max(0.0, eng.newest_restorable - eng.oldest_restorable))  # fmt: skip
     return out
 
 

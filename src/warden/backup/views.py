@@ -1,5 +1,6 @@
-"""The JSON of a backup run, a restore drill, a backup's status and a repository listing:
-one builder each for ``warden backup``/``warden dr`` ``--json`` and the MCP tools."""
+"""The JSON of a backup run, a restore drill, a backup's status, a repository listing and a
+point-in-time restore: one builder each for ``warden backup``/``warden dr`` ``--json`` and the
+MCP tools."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from warden.backup.drill import DrillResult
+    from warden.backup.pitr import PitrResult
     from warden.backup.runner import BackupRun
     from warden.backup.status import BackupStatus
 
@@ -18,22 +22,45 @@ def run_json(run: BackupRun) -> dict[str, Any]:
     return data
 
 
-def drill_json(result: DrillResult) -> dict[str, Any]:
+def compare_json(peers: Sequence[tuple[str, DrillResult | None]]) -> list[dict[str, Any]]:
+    """The last drill of each logical (pg_dump) backup of the same server, for its RTO."""
+    return [
+        {"backup": name, "kind": "logical", "drill_id": d.id if d else None,
+         "status": d.status if d else None, "started": d.started if d else None,
+         "restore_seconds": d.restore_seconds if d else None}
+        for name, d in peers
+    ]  # fmt: skip
+
+
+def drill_json(
+    result: DrillResult, compare: Sequence[tuple[str, DrillResult | None]] | None = None
+) -> dict[str, Any]:
     data = asdict(result)
     data.pop("format")
     data["rto_met"] = result.rto_met
+    if compare is not None:
+        data["compare"] = compare_json(compare)
     return data
 
 
-def status_json(st: BackupStatus) -> dict[str, Any]:
+def status_json(
+    st: BackupStatus, compare: Sequence[tuple[str, DrillResult | None]] | None = None
+) -> dict[str, Any]:
     data = asdict(st)
     data["last_drill"] = drill_json(st.last_drill) if st.last_drill else None
+    if compare is not None:
+        data["compare"] = compare_json(compare)
     return data
 
 
-def entry_json(e: Any) -> dict[str, Any]:
-    """One backup of a repository listing (``list_backups``)."""
-    return {
+def pitr_json(result: PitrResult) -> dict[str, Any]:
+    """``warden backup restore`` of a pgbackrest backup (a superset of the restore shape)."""
+    return {**asdict(result), "raw_bytes": None, "objects": []}
+
+
+def entry_json(e: Any, engine: Any = None) -> dict[str, Any]:
+    """One backup of a repository listing (``list_backups``); ``engine``: its engine record."""
+    data = {
         "backup": e.backup,
         "id": e.id,
         "status": e.status,
@@ -44,3 +71,6 @@ def entry_json(e: Any) -> dict[str, Any]:
         "key_id": e.manifest.key_id if e.manifest else None,
         "error": e.error or None,
     }
+    if engine is not None:
+        data["engine"] = asdict(engine)
+    return data

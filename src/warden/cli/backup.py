@@ -1,20 +1,30 @@
 """``warden backup``: run, list, verify, restore and prune backups; make a key.
 
 Exit codes: 0 success; 1 the backup, verification or restore failed (a damaged object, a
-wrong key, an unreachable source); 2 bad input (unknown backup, bad --at, missing key, a
-non-empty restore target without --force); 3 the store cannot be written; 4 Warden failed.
+wrong key, an unreachable source); 2 bad input (unknown backup, bad --at or --time, missing
+key, a non-empty restore target without --force); 3 the store cannot be written; 4 Warden
+failed. pgbackrest backups restore to a point in time (``--time``) through
+``warden.backup.pitr``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from warden.cli._backup_common import (
+    NameArg,
+    OptionalName,
+    backup_errors,
+    backups_of,
+    human_bytes,
+    progress_bar,
+    record,
+)
 from warden.cli._common import (
     EXIT_INPUT,
     EXIT_PROBLEM,
@@ -22,124 +32,16 @@ from warden.cli._common import (
     JsonOption,
     fail,
     handle_errors,
-    load,
     stderr,
     stdout,
     write_json,
 )
 
-if TYPE_CHECKING:
-    from warden.backup.config import BackupConfig
-    from warden.backup.stream import Progress
+__all__ = ["NameArg", "OptionalName", "app", "backups_of", "human_bytes", "record"]
 
 app = typer.Typer(
     help="Back up, verify, restore and prune (see docs/backup.md).", no_args_is_help=True
 )
-
-NameArg = Annotated[
-    str, typer.Argument(help="The backup's name in the config.", show_default=False)
-]
-OptionalName = Annotated[
-    str | None, typer.Argument(help="One backup (default: every one).", show_default=False)
-]
-
-
-def human_bytes(n: float | None) -> str:
-    if n is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
-
-
-def backups_of(config: Path | None, name: str | None) -> list[BackupConfig]:
-    """The configured backups, or the one named (exit 2 if unknown)."""
-    cfg = load(config)
-    backups: list[BackupConfig] = list(cfg.backups)
-    if name is None:
-        if not backups:
-            fail("the config has no backups: section", EXIT_INPUT)
-        return backups
-    for b in backups:
-        if b.name == name:
-            return [b]
-    known = ", ".join(b.name for b in backups) or "none"
-    fail(f"no backup named {name!r} in the config (known: {known})", EXIT_INPUT)
-
-
-@contextmanager
-def backup_errors() -> Iterator[None]:
-    """Map backup failures to exit codes: a refused target or missing key is bad input."""
-    from warden.backup.crypto import KeyConfigError
-    from warden.backup.sources._base import TargetNotEmptyError
-    from warden.errors import BackupError
-
-    try:
-        yield
-    except (TargetNotEmptyError, KeyConfigError) as exc:
-        fail(str(exc), EXIT_INPUT)
-    except BackupError as exc:
-        fail(str(exc), EXIT_PROBLEM)
-    except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        fail(f"{exc.strerror or exc}{where}", EXIT_PROBLEM)
-
-
-@contextmanager
-def progress_bar(label: str, enabled: bool) -> Iterator[Progress | None]:
-    """A Rich progress bar on stderr (bytes, rate, elapsed) when it is a terminal."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import (
-        DownloadColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TextColumn("stored {task.fields[stored]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=stderr(), transient=True) as bar:
-        task = bar.add_task(label, total=None, stored="0 B")
-        stored = 0
-
-        def advance(raw: int, out: int) -> None:
-            nonlocal stored
-            stored += out
-            bar.update(task, advance=raw, stored=human_bytes(stored))
-
-        yield advance
-
-
-def record(config: Path | None, what: Callable[[Any], None]) -> None:
-    """Write a run or drill to the store; a failure is a warning, not the command's result."""
-    from warden.errors import WardenError
-
-    try:
-        from warden.tables import open_store
-
-        cfg = load(config)
-        store = open_store(cfg.store.url.get_secret_value())
-        try:
-            from warden.backup import storage
-
-            storage.create_tables(store.engine)
-            what(store.engine)
-        finally:
-            store.close()
-    except WardenError as exc:
-        stderr().print(f"[yellow]warning:[/] not recorded in the store: {exc}", markup=True)
 
 
 @app.command("run")
@@ -150,14 +52,25 @@ def run(
     store: Annotated[
         bool, typer.Option("--record/--no-record", help="Record the run in the store.")
     ] = True,
+    kind: Annotated[
+        str | None,
+        typer.Option("--type", help="pgbackrest: full, diff or incr (default: its backup_type)."),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Run one backup now, with a progress bar; exits 1 if it failed."""
     from warden.backup import storage
     from warden.backup.crypto import load_key
+    from warden.backup.engines import with_run_type
     from warden.backup.runner import backup_once
+    from warden.errors import BackupError
 
     (cfg,) = backups_of(config, name)
+    if kind is not None:
+        try:
+            cfg = with_run_type(cfg, kind)
+        except BackupError as exc:
+            fail(str(exc), EXIT_INPUT)
     with backup_errors():
         load_key(cfg.key_env, cfg.key_file)  # a missing key is bad input: exit 2, no attempt
     with progress_bar(f"backup {name}", not json_out) as bar:
@@ -189,18 +102,23 @@ def list_(
     json_out: JsonOption = False,
 ) -> None:
     """Backups in the repository: complete ones, and failed or incomplete attempts marked."""
+    from warden.backup.engines import records
     from warden.backup.manifest import list_backups
     from warden.backup.restore import opened
 
     rows = []
+    engine: dict[tuple[str, str], Any] = {}  # (backup, id) -> the engine's record
     with backup_errors():
         for cfg in backups_of(config, name):
             with opened(cfg, None) as (repo, key):
-                rows += [(cfg, e) for e in list_backups(repo, cfg.name, key=key)]
+                entries = list_backups(repo, cfg.name, key=key)
+                rows += [(cfg, e) for e in entries]
+                recs = records(cfg, repo, key, entries).items()
+                engine.update({(cfg.name, i): r for i, r in recs})
     if json_out:
         from warden.backup.views import entry_json
 
-        items = [entry_json(e) for _, e in rows]
+        items = [entry_json(e, engine.get((e.backup, e.id))) for _, e in rows]
         write_json("backup.list", {"backups": items})
         return
     untrusted = [e for _, e in rows if e.status == "unverified"]
@@ -230,7 +148,7 @@ def list_(
             took,
             human_bytes(e.raw_bytes) if e.complete else "-",
             human_bytes(e.stored_bytes),
-            e.error,
+            e.error or _engine_note(engine.get((e.backup, e.id))),
         )
     stdout().print(table)
     if untrusted:
@@ -239,6 +157,10 @@ def list_(
             "another key): they are not restored and not counted by retention; inspect "
             "them with `warden backup verify --all`."
         )
+
+
+def _engine_note(record: Any) -> str:
+    return "" if record is None else f"{record.engine} {record.kind} {record.id}"
 
 
 @app.command("verify")
@@ -285,17 +207,28 @@ def verify(
 def restore(
     name: NameArg,
     to: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--to",
-            help="Target: a database URL or name, a file or directory (see docs/backup.md).",
+            help="Target: a database URL or name, a file or directory (see docs/backup.md); "
+            "pgbackrest: a data directory (default: a new scratch one).",
             show_default=False,
         ),
-    ],
+    ] = None,
     at: Annotated[
         str | None,
         typer.Option(help="A backup id, an ISO time (UTC) or an age such as 2d; default: latest."),
     ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option("--time", help="pgbackrest: recover to this moment (ISO, UTC by default)."),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="pgbackrest: over the stopped cluster (+ --force).")
+    ] = False,
+    keep_running: Annotated[
+        bool, typer.Option("--keep-running", help="pgbackrest: leave the restored server up.")
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite a target that is not empty.")
     ] = False,
@@ -314,11 +247,30 @@ def restore(
     from warden.errors import BackupError
 
     (cfg,) = backups_of(config, name)
-    if at is not None and not re.match(r"^\d{8}T\d{6}Z-[0-9a-f]+$", at):
+    pitr = cfg.source.type == "pgbackrest"
+    for flag, text in (("--at", at), ("--time", when)):
+        if text is None or (flag == "--at" and re.match(r"^\d{8}T\d{6}Z-[0-9a-f]+$", text)):
+            continue
         try:
-            parse_at(at, time.time())
+            parse_at(text, time.time())
         except BackupError as exc:
-            fail(str(exc), EXIT_INPUT)
+            fail(str(exc).replace("--at", flag), EXIT_INPUT)
+    if not pitr and (when or in_place or keep_running):
+        fail("--time, --in-place and --keep-running need a pgbackrest source", EXIT_INPUT)
+    if pitr and raw:
+        fail("--raw does not apply to pgbackrest backups", EXIT_INPUT)
+    if not pitr and to is None:
+        fail("give the restore target with --to", EXIT_INPUT)
+    if pitr:
+        from warden.backup.pitr import restore_pitr
+
+        if not json_out:
+            stderr().print(f"restore {name}: pgBackRest restore and recovery ...")
+        with backup_errors():
+            done = restore_pitr(cfg, when=when, at=at, to=to, in_place=in_place, force=force,
+                                keep_running=keep_running)  # fmt: skip
+        return _print_pitr(done, json_out)
+    assert to is not None
     with backup_errors(), progress_bar(f"restore {name}", not json_out) as bar:
         if raw:
             result = extract_raw(cfg, Path(to), at=at, force=force, progress=bar)
@@ -331,6 +283,27 @@ def restore(
             f"[green]restored[/] {result.backup}/{result.id} into {result.target} "
             f"in {result.seconds:.1f}s ({human_bytes(result.raw_bytes)})"
         )
+
+
+def _print_pitr(done: Any, json_out: bool) -> None:
+    from warden.backup.views import pitr_json
+
+    def iso(ts: float) -> str:
+        return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat(timespec="milliseconds")
+
+    if json_out:
+        write_json("backup.restore", pitr_json(done))
+        return
+    reached = iso(done.recovered_to) if done.recovered_to else "the end of the backup"
+    aim = f" (target {iso(done.target_time)})" if done.target_time else ""
+    out = stdout()
+    out.print(f"[green]restored[/] {done.backup} into {done.target} in {done.seconds:.1f}s: "
+              f"recovered to {reached}{aim}; {done.checks[0].restored}")  # fmt: skip
+    if done.note:
+        out.print(done.note)
+    if done.running:
+        out.print(f"running: psql '{done.server} dbname=postgres'; stop it with pg_ctl -D "
+                  f"{done.target} stop")  # fmt: skip
 
 
 @app.command("prune")
@@ -346,6 +319,7 @@ def prune(
     """Apply each backup's retention rules: delete what no rule keeps, and stale attempts."""
     import time
 
+    from warden.backup.engines import engine_prune
     from warden.backup.manifest import backup_prefix, list_backups
     from warden.backup.restore import opened
     from warden.backup.retention import plan
@@ -356,6 +330,7 @@ def prune(
             with opened(cfg, None) as (repo, key):
                 entries = list_backups(repo, cfg.name, key=key)
                 decisions = plan(entries, cfg.retention, time.time())
+                decisions = engine_prune(cfg, repo, key, entries, decisions, dry_run)
                 if not dry_run:
                     for d in decisions:
                         if not d.keep:

@@ -25,6 +25,7 @@ from warden.cli._common import (
 from warden.cli.backup import NameArg, OptionalName, backups_of, human_bytes, record
 
 if TYPE_CHECKING:
+    from warden.backup.config import BackupConfig
     from warden.backup.drill import DrillResult
     from warden.backup.status import BackupStatus
 
@@ -65,12 +66,15 @@ def drill(
     result = drill_once(cfg)
     if store:
         record(config, lambda engine: storage.record_drill(engine, result))
+    peers = _peers(cfg, backups_of(config, None))
     if json_out:
         from warden.backup.views import drill_json
 
-        write_json("dr.drill", drill_json(result))
+        write_json("dr.drill", drill_json(result, peers))
     else:
         print_drill(result)
+        for line in _comparison(result, peers):
+            stdout().print(line)
     if not result.ok:
         raise typer.Exit(EXIT_PROBLEM)
 
@@ -92,6 +96,11 @@ def print_drill(result: DrillResult) -> None:
         )
     if result.checks:
         out.print(table)
+    if result.target_time is not None:
+        from warden.report.text import iso
+
+        reached = iso(result.recovered_to) if result.recovered_to else "-"
+        out.print(f"point in time: target {iso(result.target_time)}, recovered to {reached}")
     rto = f" (RTO {_seconds(result.rto_seconds)} {_mark(result.rto_met)})"
     timing = f"restore took {_seconds(result.restore_seconds)}" + (
         rto if result.rto_seconds is not None else ""
@@ -102,6 +111,33 @@ def print_drill(result: DrillResult) -> None:
         out.print(f"[bold red]failed[/] {result.backup}: {result.error}")
         if result.restore_seconds is not None:
             out.print(timing)
+
+
+def _peers(
+    cfg: BackupConfig, cfgs: list[BackupConfig], known: dict[str, BackupStatus] | None = None
+) -> list[tuple[str, DrillResult | None]] | None:
+    """For a pgbackrest backup: the last drill of each pg_dump backup of the same server."""
+    from warden.backup.pitr import last_drill, logical_peers
+
+    if cfg.source.type != "pgbackrest":
+        return None
+    known = known or {}
+    return [
+        (p.name, known[p.name].last_drill if p.name in known else last_drill(p))
+        for p in logical_peers(cfg, cfgs)
+    ]
+
+
+def _comparison(
+    d: DrillResult | None, peers: list[tuple[str, DrillResult | None]] | None
+) -> list[str]:
+    if not peers:
+        return []
+    own = _seconds(d.restore_seconds) if d else "no drill"
+    others = ", ".join(
+        f"{name} (pg_dump) {_seconds(p.restore_seconds) if p else 'no drill'}" for name, p in peers
+    )
+    return [f"restore time: {d.backup if d else 'this'} (pgBackRest, PITR) {own}; {others}"]
 
 
 def _problems(st: BackupStatus) -> list[str]:
@@ -115,6 +151,12 @@ def _problems(st: BackupStatus) -> list[str]:
         out.append(f"{st.backup}: no complete backup")
     if st.last_run_failed and not st.error:
         out.append(f"{st.backup}: last run failed: {st.last_error or 'interrupted'}")
+    eng = st.engine
+    if eng is not None and eng.error:
+        out.append(f"{st.backup}: {eng.error}")
+    if eng is not None and eng.wal_archive_failing:
+        out.append(f"{st.backup}: WAL archiving fails (last failed {eng.last_failed_wal}, "
+                   f"{eng.wal_failed_count} failures)")  # fmt: skip
     if st.last_drill is not None and not st.last_drill.ok:
         out.append(f"{st.backup}: last drill failed: {st.last_drill.error}")
     elif st.rto_met is False and st.last_drill is not None:
@@ -175,21 +217,24 @@ def report(
     if markdown and json_out:
         fail("give --json or --markdown, not both")
     now = time.time()
-    statuses = [backup_status(cfg, now) for cfg in backups_of(config, name)]
+    chosen = backups_of(config, name)
+    statuses = [backup_status(cfg, now) for cfg in chosen]
     problems = [p for st in statuses for p in _problems(st)]
+    every = backups_of(config, None)
+    by_name = {st.backup: st for st in statuses}
+    peers = {cfg.name: _peers(cfg, every, by_name) for cfg in chosen}
+    notes = [line for st in statuses for line in _comparison(st.last_drill, peers[st.backup])]
     if json_out:
         from warden.backup.views import status_json
 
-        write_json(
-            "dr.report",
-            {"generated": now, "backups": [status_json(s) for s in statuses], "problems": problems},
-        )
+        items = [status_json(s, peers[s.backup]) for s in statuses]
+        write_json("dr.report", {"generated": now, "backups": items, "problems": problems})
     elif markdown:
         from warden.report import markdown as md
         from warden.report.text import iso
 
         parts = [md.heading("Disaster recovery report", 1), f"Generated {iso(now)}.", ""]
-        parts += [md.table(HEADERS, _rows(statuses, now)), ""]
+        parts += [md.table(HEADERS, _rows(statuses, now)), "", *notes, ""]
         parts += [md.heading("Problems"), md.bullets(problems) if problems else "None."]
         stdout().print("\n".join(parts), markup=False, highlight=False, soft_wrap=True)
     else:
@@ -202,6 +247,8 @@ def report(
             table.add_row(*[_style(c) for c in row])
         out = stdout()
         out.print(table)
+        for line in notes:
+            out.print(line, markup=False)
         for p in problems:
             out.print(f"[bold red]![/] {p}", markup=True)
     if strict and problems:

@@ -22,11 +22,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, TypeVar
 
 from warden.config._base import ConfigModel
 from warden.errors import BackupError
 from warden.plugins import Registry
+
+if TYPE_CHECKING:
+    from warden.backup.crypto import BackupKey
 
 
 class SourceConfig(ConfigModel):
@@ -53,6 +56,10 @@ class Scratch(ABC):
     """A throw-away restore target for a drill; ``close`` removes it."""
 
     target: str
+    target_time: float | None = None
+    """Point-in-time drills: the moment the restore aimed at (epoch seconds)."""
+    recovered_to: float | None = None
+    """Point-in-time drills: the moment the restored copy actually reached."""
 
     def ready(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Called after the restore (and timed with it): e.g. start a server on the data."""
@@ -94,9 +101,19 @@ class Source(ABC, Generic[C]):
 
     type: ClassVar[str]
     config_model: ClassVar[builtins.type[SourceConfig]]
+    backup_key: BackupKey | None = None
 
     def __init__(self, config: C) -> None:
         self.config = config
+
+    def use_key(self, key: BackupKey) -> None:
+        """The backup's key, for engines that derive their own secret from it."""
+        self.backup_key = key
+
+    def totals(self) -> tuple[int, int] | None:
+        """Bytes read and bytes stored by the backup just dumped, when its data is not in
+        the objects (an engine's own repository); None: the objects' sizes say it."""
+        return None
 
     def describe(self) -> str:
         """A short, secret-free description of what is backed up."""
