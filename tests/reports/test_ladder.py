@@ -136,3 +136,26 @@ def test_deploy_markers_are_the_evidence_of_automated_deploys(
     assert deploys()["met"] is True
     assert deploys()["evidence"] == "deploy markers in the last 30 days: shop"
     assert deploys()["declared"] is False
+
+
+def test_pgbackrest_backups_are_point_in_time_recovery(store: SqlStore, tmp_path: Path) -> None:
+    source = {"type": "pgbackrest", "stanza": "main", "data_directory": str(tmp_path / "pg"),
+              "repo_path": str(tmp_path / "pgbr"), "retention_days": 35}  # fmt: skip
+    cfg = config(tmp_path, ladder={"claims": []}, backups=[{
+        "name": "pitr", "key_env": "WARDEN_TEST_KEY", "source": source,
+        "repository": {"type": "local", "path": str(tmp_path / "repo")}}])  # fmt: skip
+
+    def pitr() -> dict[str, Any]:
+        got = ladder(store, cfg, NOW)
+        (req,) = [r for r in got["levels"][2]["requirements"]
+                  if r["requirement"] == "point-in-time recovery"]  # fmt: skip
+        return {"req": req, "db": got["databases"][0]}
+
+    assert pitr()["req"]["met"] is False
+    assert pitr()["db"]["tier"] == 0
+    backups.record_run(store.engine, BackupRun("pitr", "r1", "complete", NOW - 3600, NOW - 3000,
+                                               600))  # fmt: skip
+    got = pitr()
+    assert got["req"]["met"] is True
+    assert got["req"]["evidence"] == "pgBackRest backups succeeded in the last 7 days: pitr"
+    assert (got["db"]["engine"], got["db"]["tier"]) == ("pgbackrest", 2)

@@ -58,7 +58,7 @@ def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dic
     rules = {r.name for r in effective_rules(config.alerts, config.alerting.builtin_rules)
              if r.enabled}  # fmt: skip
     error_rules = sorted(rules & {"HighErrorRate", "TrafficErrorRateHigh"})
-    db_backups = _successful_backups(store, config, now, {"postgres", "mysql"})
+    db_backups = _successful_backups(store, config, now, {"postgres", "mysql", "pgbackrest"})
     collectors = {c.collector_type() for c in config.collectors if c.enabled}
     scaled = [p.name for p in config.scaling if not p.dry_run]
     several = [p.name for p in config.scaling if p.min >= 2]
@@ -71,6 +71,7 @@ def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dic
                 drilled.append(b.name)
     deployed = sorted({m.service for m in deploy_markers(store.engine, now - 30 * DAY, now + 1)
                        if m.kind == "deploy"})[:10]  # fmt: skip
+    pitr = _successful_backups(store, config, now, {"pgbackrest"})
     gamedays = sorted({r["plan"] for r in gameday_runs(store.engine, 50, now - 90 * DAY)
                        if r["passed"]})  # fmt: skip
     return {
@@ -104,8 +105,11 @@ def requirements(store: SqlStore, config: Any, now: float) -> dict[int, list[dic
             _claimed(config, "multi_region", "multi-region", "run in a second region"),
             _claimed(config, "automated_failover", "automated failover",
                      "set up failover of the database and the entry point"),
+            _req("point-in-time recovery", True,
+                 f"pgBackRest backups succeeded in the last 7 days: {', '.join(pitr)}", "")
+            if pitr and "point_in_time_recovery" not in config.ladder.claims else
             _claimed(config, "point_in_time_recovery", "point-in-time recovery",
-                     "archive WAL / binlogs for PITR (pgBackRest support is to come)"),
+                     "archive WAL for PITR (a `pgbackrest` backup source, docs/backup.md)"),
             _req("comprehensive monitoring",
                  "host" in collectors and bool(collectors & {"postgres", "mysql", "redis"})
                  and bool(config.slos),
@@ -136,7 +140,7 @@ def dr_tiers(store: SqlStore, config: Any, now: float) -> list[dict[str, Any]]:
 
     out = []
     for b in config.backups:
-        if not b.enabled or b.source.type not in ("postgres", "mysql"):
+        if not b.enabled or b.source.type not in ("postgres", "mysql", "pgbackrest"):
             continue
         runs = [r for r in storage.recent_runs(store.engine, b.name, 50)
                 if r["status"] == "complete"]  # fmt: skip
@@ -145,8 +149,10 @@ def dr_tiers(store: SqlStore, config: Any, now: float) -> list[dict[str, Any]]:
         steps = [
             ("daily backups kept 7 days", daily and kept,
              "a success within a day and retention of 7 daily backups or more"),
-            ("PITR over 35 days", "point_in_time_recovery" in config.ladder.claims,
-             "WAL/binlog archiving for 35 days (declare point_in_time_recovery)"),
+            ("PITR over 35 days", "point_in_time_recovery" in config.ladder.claims
+             or (b.source.type == "pgbackrest" and daily
+                 and (getattr(b.source, "retention_days", None) or 0) >= 35),
+             "WAL archiving kept 35 days (a pgbackrest source with retention_days: 35)"),
             ("multi-AZ", "multi_az" in config.ladder.claims, "a standby in another zone"),
             ("multi-region", "multi_region" in config.ladder.claims, "a copy in another region"),
         ]  # fmt: skip
