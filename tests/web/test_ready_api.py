@@ -20,7 +20,7 @@ async def test_a_run_through_the_api(make_site: Callable[..., Site]) -> None:
     shedder = Shedder()
     try:
         async with site.client(Role.OPERATOR) as c:
-            body = {"target": shedder.url, "traffic": 2, "peak": 10, "steps": 2,
+            body = {"target": shedder.url, "traffic": 2, "peak": 10, "steps": 2, "p95_ms": 2000,
                     "step_duration": 1}  # fmt: skip
             started = await c.post("/api/v1/ready", json=body)
             assert started.status_code == 202, started.text
