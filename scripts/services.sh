@@ -13,7 +13,8 @@ set -euo pipefail
 
 # Peers the tests start themselves, and the clients they call.
 PEERS="nginx-light prometheus prometheus-alertmanager prometheus-blackbox-exporter chromium
-postgresql-client mariadb-client zstd redis-tools pgbouncer memcached pgbackrest restic"
+postgresql-client mariadb-client zstd redis-tools pgbouncer memcached pgbackrest restic
+iproute2"
 # Servers the integration tests talk to: PostgreSQL 5432, MariaDB 3306, Redis 6379, RabbitMQ 5672,
 # Mosquitto 1883, NATS 4222.
 SERVERS="postgresql mariadb-server redis-server rabbitmq-server mosquitto nats-server"

@@ -16,6 +16,7 @@ listed here.
 
 from __future__ import annotations
 
+from warden.agents import tables as _agents
 from warden.alerting import tables as _alerting
 from warden.audit import history as _audits
 from warden.backup import storage as _backup
@@ -30,6 +31,7 @@ from warden.web import users as _users
 
 FEATURE_TABLES = (
     _actions,
+    _agents,
     _alerting,
     _audits,
     _backup,

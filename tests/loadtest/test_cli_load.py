@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +28,7 @@ TOP_LEVEL_KEYS = {
     "planned_duration_s",
     "elapsed_s",
     "stop_reason",
+    "partial",
     "requests",
     "ok",
     "errors",
@@ -171,46 +166,6 @@ def test_bad_options_exit_2() -> None:
     assert "rate" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def nginx(tmp_path: Path) -> Iterator[str]:
-    binary = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if binary is None:
-        pytest.skip("nginx is not installed (make system-deps)")
-    www = tmp_path / "www"
-    www.mkdir()
-    (www / "1k.txt").write_bytes(b"x" * 1024)
-    port = _free_port()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        f"{'user root;' if os.geteuid() == 0 else ''}\n"
-        f"worker_processes 1;\ndaemon off;\npid {tmp_path}/nginx.pid;\n"
-        f"error_log {tmp_path}/error.log;\nevents {{ worker_connections 1024; }}\n"
-        f"http {{ access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path};\n"
-        f"fastcgi_temp_path {tmp_path}; uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path};\n"
-        f"server {{ listen 127.0.0.1:{port}; root {www}; }} }}\n"
-    )
-    proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp_path)])
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def test_against_nginx_with_a_worker_per_core(nginx: str) -> None:
     result = runner.invoke(
         app,
@@ -222,7 +177,7 @@ def test_against_nginx_with_a_worker_per_core(nginx: str) -> None:
             "8",
             "-d",
             "1s",
-            "--workers",
+            "--processes",
             "2",
             "--json",
             "--no-monitor",

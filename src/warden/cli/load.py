@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
@@ -27,6 +26,35 @@ from warden.cli._common import (
     stdout,
     write_json,
 )
+from warden.cli._load_options import (
+    PRESET_HELP,
+    AbortOnFail,
+    AllowRemote,
+    Body,
+    Connections,
+    Databases,
+    DurationOpt,
+    Headers,
+    Html,
+    Insecure,
+    MaxRequests,
+    Method,
+    Monitor,
+    Name,
+    Peak,
+    Processes,
+    Rate,
+    Save,
+    Think,
+    Thresholds,
+    Timeout,
+    TokenFile,
+    Vus,
+    Window,
+    Workers,
+    overrides,
+    url_scenario,
+)
 
 if TYPE_CHECKING:
     from warden.loadtest.results import RunResult
@@ -36,114 +64,6 @@ app = typer.Typer(
     help="Load tests: open or closed model, presets, thresholds, HTML reports.",
     no_args_is_help=True,
 )
-
-PRESET_HELP = {
-    "baseline": "Normal traffic: a short warm-up, then the normal level (default 1m).",
-    "stress": "Step up past normal (1x to --peak, default 4x) until thresholds break (5m).",
-    "spike": "A sudden surge to --peak (default 5x) and the recovery after it (2m).",
-    "soak": "A long steady run at the normal level, watching for drift and leaks (1h).",
-    "breakpoint": "Ramp from 0 to --peak (default 10x) and report the last level that met the "
-    "thresholds (10m).",
-}
-
-Rate = Annotated[
-    float | None, typer.Option("--rate", "-r", help="Open model: normal rate in requests/s.")
-]
-Vus = Annotated[
-    int | None, typer.Option("--vus", "-u", help="Closed model: normal number of virtual users.")
-]
-DurationOpt = Annotated[
-    str | None, typer.Option("--duration", "-d", help="Run length: 30s, 5m, 1h.")
-]
-Peak = Annotated[float | None, typer.Option(help="Preset peak as a multiple of normal.")]
-Think = Annotated[str | None, typer.Option("--think", help="Closed model: think time (e.g. 1s).")]
-Method = Annotated[str | None, typer.Option("--method", "-X", help="HTTP method.")]
-Headers = Annotated[
-    list[str] | None, typer.Option("--header", "-H", help="'Name: value', repeatable.")
-]
-Body = Annotated[str | None, typer.Option("--body", help="Request body.")]
-MaxRequests = Annotated[int | None, typer.Option(help="Stop after this many requests.")]
-Timeout = Annotated[str | None, typer.Option(help="Per-request timeout (default 10s).")]
-Connections = Annotated[int | None, typer.Option(help="Open model: most connections (512).")]
-Workers = Annotated[int | None, typer.Option(help="Worker processes (default: one per core).")]
-Thresholds = Annotated[
-    list[str] | None,
-    typer.Option("--threshold", "-t", help="e.g. 'p95 < 200ms', repeatable."),
-]
-AbortOnFail = Annotated[
-    bool, typer.Option(help="Stop the run as soon as a threshold fails over the window.")
-]
-Window = Annotated[str | None, typer.Option(help="Sliding window for thresholds (10s).")]
-AllowRemote = Annotated[
-    bool, typer.Option(help="Allow a target that is not loopback (only one you may test).")
-]
-Insecure = Annotated[bool, typer.Option(help="Do not verify the target's TLS certificate.")]
-Html = Annotated[Path | None, typer.Option(help="Write an HTML report to this file.")]
-Save = Annotated[bool, typer.Option(help="Save the result in the Warden store (config).")]
-Monitor = Annotated[bool, typer.Option(help="Sample the target's resources during the run.")]
-Databases = Annotated[
-    list[str] | None,
-    typer.Option("--database", help="Collector of warden.yaml to sample, repeatable."),
-]
-Name = Annotated[str | None, typer.Option(help="Name of the test in reports.")]
-
-
-def _overrides(**options: Any) -> dict[str, Any]:
-    """Scenario keys given on the command line (None means not given)."""
-    out: dict[str, Any] = {}
-    mapping = {
-        "rate": "rate",
-        "vus": "vus",
-        "duration": "duration",
-        "peak": "peak",
-        "think": "think_time",
-        "max_requests": "max_requests",
-        "timeout": "timeout",
-        "connections": "connections",
-        "workers": "workers",
-        "window": "window",
-        "name": "name",
-    }
-    for option, key in mapping.items():
-        if options.get(option) is not None:
-            out[key] = options[option]
-    if options.get("vus") is not None:
-        out["model"] = "closed"
-        out.pop("rate", None)
-    elif options.get("rate") is not None:
-        out["model"] = "open"
-    if options.get("allow_remote"):
-        out["allow_remote"] = True
-    if options.get("insecure"):
-        out["tls_verify"] = False
-    return out
-
-
-def _url_scenario(
-    url: str, method: str | None, headers: list[str], body: str | None
-) -> dict[str, Any]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        fail(f"{url!r} is not an http:// or https:// URL (or a scenario file that exists)")
-    path = parts.path or "/"
-    if parts.query:
-        path += f"?{parts.query}"
-    header_map: dict[str, str] = {}
-    for h in headers:
-        key, sep, value = h.partition(":")
-        if not sep or not key.strip():
-            fail(f"--header {h!r}: write it as 'Name: value'")
-        header_map[key.strip()] = value.strip()
-    request: dict[str, Any] = {"path": path, "headers": header_map}
-    if method:
-        request["method"] = method
-    if body is not None:
-        request["body"] = body
-    return {
-        "name": url,
-        "target": urlunsplit((parts.scheme, parts.netloc, "", "", "")),
-        "requests": [request],
-    }
 
 
 def _build(
@@ -163,11 +83,11 @@ def _build(
         if options.get("method") or options.get("header") or options.get("body") is not None:
             fail("--method, --header and --body apply to a URL; a scenario sets them per request")
     else:
-        base = _url_scenario(
+        base = url_scenario(
             source, options.get("method"), options.get("header") or [], options.get("body")
         )
         base_dir = Path.cwd()
-    over = _overrides(**options)
+    over = overrides(**options)
     if over.get("model") == "closed":
         base.pop("rate", None)
     if over.get("model") == "open":
@@ -214,15 +134,22 @@ def _execute(
     from warden.errors import LoadTestError
     from warden.loadtest.compile import compile_plan, describe
     from warden.loadtest.monitor import TargetMonitor, build_monitor
+    from warden.loadtest.remote import RemoteFleet, split_workers
     from warden.loadtest.runner import LoadRunner
 
+    token_file = options.pop("token_file", None)
+    options["workers"], processes = split_workers(options.get("workers"), options.get("processes"))
+    options["processes"] = processes
     scenario, base_dir = _build(source, preset, thresholds or [], abort_on_fail, **options)
     try:
-        plan = compile_plan(scenario, base_dir)
+        plan = compile_plan(scenario, base_dir, workers=1 if scenario.workers else None)
     except LoadTestError as exc:
         fail(str(exc), EXIT_INPUT)
+    fleets: list[RemoteFleet] | None = None
+    if scenario.workers:
+        plan, fleets = _distributed(scenario, base_dir, token_file, processes)
     err = stderr()
-    err.print(describe(plan), markup=False, highlight=False, soft_wrap=True)
+    err.print(describe(plan, fleets), markup=False, highlight=False, soft_wrap=True)
     notes: list[str] = []
     target_monitor = TargetMonitor([])
     if monitor:
@@ -233,15 +160,37 @@ def _execute(
             from warden.loadtest.progress import LiveView
 
             with LiveView(err) as view:
-                result = LoadRunner(plan, view.update, target_monitor, notes).run()
+                result = LoadRunner(plan, view.update, target_monitor, notes, fleets).run()
         else:
-            result = LoadRunner(plan, None, target_monitor, notes).run()
+            result = LoadRunner(plan, None, target_monitor, notes, fleets).run()
     except LoadTestError as exc:
         fail(str(exc), EXIT_INTERNAL)
     except KeyboardInterrupt:
         fail("interrupted before the workers reported", 130)
     _report(result, json_out=json_out, html=html, save=save, config=config)
     raise typer.Exit(int(result.exit_code))
+
+
+def _distributed(
+    scenario: Scenario, base_dir: Path, token_file: Path | None, processes: int | None
+) -> tuple[Any, list[Any]]:
+    """Connect to the scenario's workers and send each its share of the plan."""
+    from warden.errors import LoadTestError
+    from warden.loadtest.remote import connect_workers, distribute
+    from warden.loadtest.wire import read_token
+
+    try:
+        token = read_token(token_file)
+    except LoadTestError as exc:
+        fail(str(exc), EXIT_INPUT)
+    assert scenario.workers is not None
+    fleets = connect_workers(scenario.workers, token, processes)
+    try:
+        return distribute(fleets, scenario, base_dir)
+    except LoadTestError as exc:
+        for fleet in fleets:
+            fleet.close()
+        fail(str(exc), EXIT_INPUT)
 
 
 def _report(
@@ -300,7 +249,9 @@ def _load_command(preset: str | None) -> Any:
         max_requests: MaxRequests = None,
         timeout: Timeout = None,
         connections: Connections = None,
+        processes: Processes = None,
         workers: Workers = None,
+        token_file: TokenFile = None,
         threshold: Thresholds = None,
         abort_on_fail: AbortOnFail = False,
         window: Window = None,
@@ -335,7 +286,9 @@ def _load_command(preset: str | None) -> Any:
             max_requests=max_requests,
             timeout=timeout,
             connections=connections,
+            processes=processes,
             workers=workers,
+            token_file=token_file,
             window=window,
             allow_remote=allow_remote,
             insecure=insecure,
@@ -352,6 +305,25 @@ RUN_HELP = "Run a scenario file (its own stages or preset), or a constant load a
 app.command("run", help=RUN_HELP)(_load_command(None))
 for _preset, _help in PRESET_HELP.items():
     app.command(_preset, help=_help)(_load_command(_preset))
+
+
+@app.command("worker")
+@handle_errors
+def worker(
+    listen: Annotated[
+        str, typer.Option(help="host:port to listen on for a controller.")
+    ] = "127.0.0.1:7700",
+    token_file: TokenFile = None,
+    processes: Annotated[
+        int | None, typer.Option(help="Worker processes (default: one per core).")
+    ] = None,
+    once: Annotated[bool, typer.Option(help="Exit after serving one controller.")] = False,
+) -> None:
+    """Generate load for a controller (`warden load run --workers`), sharing its token."""
+    from warden.loadtest.serve import run_worker
+    from warden.loadtest.wire import read_token
+
+    run_worker(listen, read_token(token_file), processes, 1 if once else None)
 
 
 @app.command("history")

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from warden.cli import (
+    agent,
     alerts,
     audit,
     backup,
@@ -71,6 +72,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(export.app, name="export")
 app.add_typer(gameday.app, name="gameday")
 app.add_typer(deploy.app, name="deploy")
+app.add_typer(agent.app, name="agent")
 
 
 def command() -> Any:

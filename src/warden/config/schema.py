@@ -20,6 +20,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, create_model, field_validator, model_validator
 
+from warden.agents.config import AgentsConfig, Quorum, check_locations, check_quorum
 from warden.alerting.config import (
     AlertingConfig,
     AlertRule,
@@ -71,6 +72,13 @@ class MonitorBase(ConfigModel):
     labels: dict[str, str] = Field(default_factory=dict)
     description: str = ""
     enabled: bool = True
+    locations: list[str] = Field(
+        default_factory=list,
+        description="Probe agents of these locations run it (`warden agent`), not this server.",
+    )
+    quorum: Quorum = Field(
+        "majority", description="Locations that must see it down: any, majority, all or N."
+    )
     source: ClassVar[str] = "yaml"  # "api" for monitors managed through the API
 
     @field_validator("name")
@@ -93,6 +101,18 @@ class MonitorBase(ConfigModel):
         if v < 1:
             raise ValueError("must be at least 1s")
         return v
+
+    @field_validator("locations")
+    @classmethod
+    def _locations(cls, v: list[str]) -> list[str]:
+        return check_locations(v)
+
+    @model_validator(mode="after")
+    def _quorum(self) -> MonitorBase:
+        check_quorum(self.quorum, self.locations)
+        if self.locations and getattr(self, "heartbeat", None) is not None:
+            raise ValueError("a heartbeat monitor is pinged, not probed: it has no locations")
+        return self
 
     def probe_type(self) -> str:
         """The one probe-type key that is set (``http``, ``tcp``, ...)."""
@@ -211,6 +231,7 @@ class WardenConfig(ConfigModel):
     )
     deploys: DeploysConfig = Field(default_factory=DeploysConfig)
     scan: ScanSection = Field(default_factory=ScanSection)
+    agents: AgentsConfig = Field(default_factory=AgentsConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

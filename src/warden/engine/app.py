@@ -244,7 +244,8 @@ class App:
     # -- monitors ------------------------------------------------------------------------
 
     def _apply_monitors(self, monitors: Sequence[MonitorBase]) -> None:
-        wanted = {m.name: m for m in monitors if m.enabled}
+        # a monitor with locations is probed by agents; warden.agents records its results
+        wanted = {m.name: m for m in monitors if m.enabled and not m.locations}
         for name in list(self._entries):
             if name not in wanted:
                 old = self._entries.pop(name)

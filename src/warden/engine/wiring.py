@@ -6,6 +6,7 @@ Each area (alerting, backups, audits, ...) adds one line to ``build_services`` o
 
 from __future__ import annotations
 
+from warden.agents import service as agents_service
 from warden.alerting import service as alerting_service
 from warden.audit import jobs as audit_jobs
 from warden.backup import jobs as backup_jobs
@@ -26,6 +27,7 @@ def build_services(config: WardenConfig, store: Store) -> list[Service]:
     services += managed_service.build(config, store)
     services += alerting_service.build(config, store)
     services += scaling_service.build(config.scaling, store)
+    services += agents_service.build(config, store)
     return services
 
 

@@ -11,8 +11,10 @@ import ipaddress
 import json
 import os
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from warden.errors import LoadTestError
@@ -96,9 +98,16 @@ def build_profile(scenario: Scenario) -> Profile:
 
 
 def compile_plan(
-    scenario: Scenario, base_dir: Path | None = None, workers: int | None = None
+    scenario: Scenario,
+    base_dir: Path | None = None,
+    workers: int | None = None,
+    variables: VariableData | None = None,
 ) -> RunPlan:
-    """Check the bounds and build every worker's plan. Raises LoadTestError."""
+    """Check the bounds and build every worker's plan. Raises LoadTestError.
+
+    ``workers`` is the number of worker processes in all (default: the scenario's
+    ``processes``, else one per core); ``variables`` is data already read (a remote worker
+    gets it from the controller instead of reading the scenario's CSV file)."""
     parts = urlsplit(scenario.target)
     host = parts.hostname or ""
     local = is_loopback(host)
@@ -124,7 +133,8 @@ def compile_plan(
     if profile.peak <= 0:
         raise LoadTestError("every stage has a target of 0: nothing would be sent")
 
-    variables = _variables(scenario, base_dir or Path.cwd())
+    if variables is None:
+        variables = _variables(scenario, base_dir or Path.cwd())
     templates = tuple(
         _template(i, r, scenario, host_header, prefix, variables)
         for i, r in enumerate(scenario.requests)
@@ -143,7 +153,7 @@ def compile_plan(
         if th.name is not None and th.name not in names:
             raise LoadTestError(f"threshold {th.expr!r}: no request is named {th.name!r}")
 
-    count = workers or scenario.workers or os.cpu_count() or 1
+    count = workers or scenario.processes or os.cpu_count() or 1
     if scenario.model == CLOSED:
         count = max(1, min(count, int(profile.peak)))
     think_min, think_max = scenario.think()
@@ -252,8 +262,9 @@ def _check(spec: CheckSpec) -> Check:
     return JsonPathCheck(j.path, parse_json_path(j.path), j.equals, has_equals, j.exists)
 
 
-def describe(plan: RunPlan) -> str:
-    """What the run will do, in one paragraph, printed before it starts."""
+def describe(plan: RunPlan, fleets: Sequence[Any] | None = None) -> str:
+    """What the run will do, in one paragraph, printed before it starts (``fleets``: the
+    remote workers that generate it)."""
     p = plan.profile
     shape = plan.preset or ("stages" if len(p.stages) > 1 else "constant")
     level = f"up to {p.peak:g} {plan.unit}"
@@ -264,8 +275,15 @@ def describe(plan: RunPlan) -> str:
         f"({len(p.stages)} stage{'s' if len(p.stages) != 1 else ''}) against {plan.target_url} "
         f"[{where}]; requests: {names}; at most {plan.max_requests:,} requests, timeout "
         f"{plan.timeout:g}s each; {len(plan.workers)} worker process"
-        f"{'es' if len(plan.workers) != 1 else ''}."
+        f"{'es' if len(plan.workers) != 1 else ''}{_on_workers(fleets)}."
     )
+
+
+def _on_workers(fleets: Sequence[Any] | None) -> str:
+    if not fleets:
+        return ""
+    names = ", ".join(f"{f.name} ({len(f.indices)})" for f in fleets)
+    return f" on {len(fleets)} remote worker{'s' if len(fleets) != 1 else ''}: {names}"
 
 
 __all__ = [

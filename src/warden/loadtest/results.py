@@ -22,7 +22,7 @@ class ExitCode(enum.IntEnum):
     THRESHOLD_FAILED = 1  # a threshold failed at the end, or an abort threshold stopped the run
     USAGE = 2  # bad options, scenario file, or a remote target without --allow-remote
     STORE = 3  # --save could not write to the store
-    ERROR = 4  # Warden itself failed (workers could not start or died)
+    ERROR = 4  # Warden itself failed (workers could not start, or one was lost: partial)
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -117,10 +117,25 @@ class Drift:
 
 
 @dataclass(frozen=True, slots=True)
+class HostStats:
+    """One fleet of the generator: ``local`` (this machine's processes) or a remote worker."""
+
+    name: str
+    processes: int
+    requests: int
+    cpu_seconds: float
+    clock_offset_s: float | None = None  # the worker's clock minus the controller's
+    rtt_ms: float | None = None
+    lost: str | None = None  # why it stopped reporting before the end
+    lost_at_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GeneratorStats:
     workers: int
     cpu_seconds: float
     requests_per_cpu_second: float | None
+    hosts: list[HostStats] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +171,7 @@ class RunResult:
     resources: list[ResourceSeries]
     generator: GeneratorStats
     notes: list[str] = field(default_factory=list)
+    partial: bool = False  # a worker was lost: the figures miss its share after that
 
     @property
     def passed(self) -> bool:
@@ -169,7 +185,7 @@ class RunResult:
     def exit_code(self) -> ExitCode:
         if self.stop_reason == "interrupted":
             return ExitCode.INTERRUPTED
-        if self.stop_reason.startswith("error"):
+        if self.stop_reason.startswith("error") or self.partial:
             return ExitCode.ERROR
         if self.aborted or not self.passed:
             return ExitCode.THRESHOLD_FAILED

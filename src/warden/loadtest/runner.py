@@ -1,43 +1,42 @@
-"""Runs a ``RunPlan``: starts one worker process per core, merges their seconds, stops them.
+"""Runs a ``RunPlan``: starts its fleets of workers, merges their seconds, stops them.
 
-The parent starts the workers with the ``spawn`` method (fresh interpreters: no inherited
-threads or sockets, and every worker is a child the parent reaps, so its CPU time is counted
-wherever the generator's CPU is measured), waits until each says it is ready, gives them a
-common start instant, and then merges second ``k`` as soon as every worker has reported it.
-An ``abort`` threshold, Ctrl-C or the hard deadline (duration + timeout + ``GRACE``) sets the
-shared stop event; workers finish what is in flight and report. A worker that is still alive
-``KILL_AFTER`` seconds later is terminated. The generator's CPU time (every worker plus this
-process) is part of the result.
+The workers are fleets (fleet.py): the worker processes on this machine (``--processes``, one
+per core by default), or remote workers (``--workers``, remote.py) each running some of the
+processes. The runner waits until every fleet is ready, gives them a common start instant
+(each remote one in its own clock), and then merges second ``k`` as soon as every worker
+process has reported it or is gone. An ``abort`` threshold, Ctrl-C or the hard deadline
+(duration + timeout + ``GRACE``) asks every fleet to stop; workers finish what is in flight
+and report. A worker process that ends without its final report, or a remote worker whose
+connection breaks, is *lost*: what it reported counts, the rest of the run goes on without
+it, and the result is marked partial. The generator's CPU time (every worker process plus
+this one) is part of the result.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.machinery
-import multiprocessing as mp
 import resource
 import signal
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection as Pipe
 from multiprocessing.connection import wait
 from typing import Any
 
-from warden.errors import LoadTestError
 from warden.loadtest.aggregate import Aggregator, SecondOutcome, WindowCheck
 from warden.loadtest.compile import RunPlan
+from warden.loadtest.fleet import Event, Fleet, LocalFleet
 from warden.loadtest.monitor import TargetMonitor
 from warden.loadtest.plan import WorkerFinal, WorkerSecond
-from warden.loadtest.results import GeneratorStats, RunResult
-from warden.loadtest.worker import worker_main
+from warden.loadtest.results import GeneratorStats, HostStats, RunResult
 
 READY_TIMEOUT = 60.0
 START_DELAY = 0.2
+REMOTE_START_DELAY = 1.0
 GRACE = 15.0
 KILL_AFTER = 10.0
+Tap = Callable[[str, int, WorkerSecond], None]
+"""Sees every second of every worker process as it arrives: (fleet name, index, report)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,27 +67,6 @@ class LiveStatus:
 Observer = Callable[[LiveStatus], None]
 
 
-@contextlib.contextmanager
-def _main_not_needed() -> Iterator[None]:
-    """Start workers without re-running the ``__main__`` script in each of them.
-
-    A spawned child normally re-imports the parent's main script (``warden``, ``pytest``, ...)
-    in case the target function lives there; ``worker_main`` does not, and that import costs
-    every worker a fraction of a second of CPU. ``spawn`` skips a main module whose spec is
-    named ``*.__main__``, so one is given for the duration of ``Process.start()`` when the
-    script has none.
-    """
-    main = sys.modules.get("__main__")
-    if main is None or getattr(main, "__spec__", None) is not None:
-        yield
-        return
-    main.__spec__ = importlib.machinery.ModuleSpec("warden.__main__", None)
-    try:
-        yield
-    finally:
-        main.__spec__ = None
-
-
 def _on_sigint(handler: Any) -> Any:
     """Install ``handler`` for SIGINT (main thread only); returns the previous one."""
     if threading.current_thread() is not threading.main_thread() or handler is None:
@@ -103,144 +81,128 @@ class LoadRunner:
         observer: Observer | None = None,
         monitor: TargetMonitor | None = None,
         notes: list[str] | None = None,
+        fleets: Sequence[Fleet] | None = None,
+        tap: Tap | None = None,
     ) -> None:
         self.plan = plan
         self.observer = observer
         self.monitor = monitor or TargetMonitor([])
         self.notes = list(notes or [])
         self.aggregator = Aggregator(plan)
-        self._ctx = mp.get_context("spawn")
-        self._stop = self._ctx.Event()
+        self.fleets: list[Fleet] = list(fleets) if fleets is not None else []
+        self.remote = fleets is not None
+        self.tap = tap
+        self._stopping = threading.Event()
         self._stop_reason = "completed"
-        self._totals = [0, 0, 0]  # requests, errors, late+dropped shown live
+        self._lost: dict[int, tuple[str, float]] = {}
+        self._requests: dict[int, int] = {}
+        self._started_at = 0.0
 
     def _interrupt(self, signum: int, frame: object) -> None:
         """Ctrl-C: stop the workers and keep their last reports; a second one gives up."""
-        if self._stop.is_set():
+        if self._stopping.is_set():
             raise KeyboardInterrupt
         self.request_stop("interrupted")
 
     def request_stop(self, reason: str) -> None:
-        if not self._stop.is_set():
+        if not self._stopping.is_set():
             self._stop_reason = reason
-            self._stop.set()
+            self._stopping.set()
+            for fleet in self.fleets:
+                fleet.stop()
 
     def run(self) -> RunResult:
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
-        procs, pipes = self._spawn()
+        if not self.fleets:
+            self.fleets = [LocalFleet(self.plan.workers).spawn()]
         previous = _on_sigint(self._interrupt)
+        started_at = time.time()
+        finals: list[WorkerFinal] = []
         try:
-            self._wait_ready(procs, pipes)
-            started_at = time.time() + START_DELAY
-            for pipe in pipes:
-                pipe.send(("start", started_at))
+            deadline = time.monotonic() + READY_TIMEOUT
+            for fleet in self.fleets:
+                fleet.wait_ready(deadline)
+            started_at = time.time() + (REMOTE_START_DELAY if self.remote else START_DELAY)
+            self._started_at = started_at
+            for fleet in self.fleets:
+                fleet.start(started_at)
             self.monitor.start(started_at)
-            finals = self._collect(pipes, started_at)
+            finals = self._collect(started_at)
         finally:
             _on_sigint(previous)
             resources, monitor_notes = self.monitor.stop()
             self.notes += monitor_notes
-            self._reap(procs)
+            for fleet in self.fleets:
+                self.notes += fleet.reap()
         usage1 = resource.getrusage(resource.RUSAGE_SELF)
         parent_cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
         cpu = parent_cpu + sum(f.cpu_seconds for f in finals)
-        return self._result(started_at, cpu, resources)
-
-    # processes
-
-    def _spawn(self) -> tuple[list[Any], list[Pipe]]:
-        procs, pipes = [], []
-        with _main_not_needed():
-            for wp in self.plan.workers:
-                parent_end, child_end = self._ctx.Pipe(duplex=True)
-                proc = self._ctx.Process(
-                    target=worker_main,
-                    args=(wp, child_end, self._stop),
-                    name=f"warden-load-{wp.index}",
-                    daemon=True,
-                )
-                proc.start()
-                child_end.close()
-                procs.append(proc)
-                pipes.append(parent_end)
-        return procs, pipes
-
-    def _wait_ready(self, procs: list[Any], pipes: list[Pipe]) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        waiting = set(range(len(pipes)))
-        while waiting:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LoadTestError("worker processes did not start within 60s")
-            for pipe in wait([pipes[i] for i in waiting], timeout=left):
-                assert isinstance(pipe, Pipe)
-                i = pipes.index(pipe)
-                try:
-                    message = pipe.recv()
-                except EOFError:
-                    raise LoadTestError(f"worker {i} exited before it was ready") from None
-                if message[0] == "fatal":
-                    raise LoadTestError(f"worker {i} could not start: {message[2]}")
-                waiting.discard(i)
-
-    def _reap(self, procs: list[Any]) -> None:
-        self._stop.set()
-        deadline = time.monotonic() + KILL_AFTER
-        for proc in procs:
-            proc.join(timeout=max(deadline - time.monotonic(), 0.1))
-        for proc in procs:
-            if proc.is_alive():
-                self.notes.append(f"worker {proc.name} did not stop and was terminated")
-                proc.terminate()
-                proc.join(timeout=5)
+        cpu += sum(float(getattr(f, "relay_cpu", 0.0)) for f in self.fleets)
+        return self._result(started_at, cpu, resources, finals)
 
     # merging
 
-    def _collect(self, pipes: list[Pipe], started_at: float) -> list[WorkerFinal]:
-        count = len(pipes)
+    def _collect(self, started_at: float) -> list[WorkerFinal]:
+        owners = {i: fleet for fleet in self.fleets for i in fleet.indices}
+        count = len(owners)
         pending: dict[int, dict[int, WorkerSecond]] = {}
         finals: dict[int, WorkerFinal] = {}
         gone: set[int] = set()
         next_second = 0
         hard_deadline = started_at + self.plan.duration + self.plan.timeout + GRACE
         while len(gone) < count:
-            ready = wait([p for i, p in enumerate(pipes) if i not in gone], timeout=0.25)
-            for pipe in ready:
-                assert isinstance(pipe, Pipe)
-                i = pipes.index(pipe)
-                try:
-                    message = pipe.recv()
-                except (EOFError, OSError):
-                    gone.add(i)
-                    if i not in finals:
-                        self.notes.append(f"worker {i} ended without its final report")
+            by_id = {id(w): f for f in self.fleets for w in f.waitables()}
+            events: list[Event] = []
+            if by_id:
+                waitables = [w for f in self.fleets for w in f.waitables()]
+                for w in wait(waitables, timeout=0.25):
+                    events += by_id[id(w)].read(w)
+            else:
+                time.sleep(0.05)
+                events += [("lost", i, "no report and no connection") for i in owners]
+            for fleet in self.fleets:
+                events += fleet.check()
+            for kind, i, payload in events:
+                if i in gone and kind != "second":
                     continue
-                kind = message[0]
                 if kind == "second":
-                    report: WorkerSecond = message[2]
-                    pending.setdefault(report.second, {})[i] = report
+                    pending.setdefault(payload.second, {})[i] = payload
+                    self._requests[i] = self._requests.get(i, 0) + _requests(payload)
+                    if self.tap is not None:
+                        self.tap(owners[i].name, i, payload)
                 elif kind == "done":
-                    finals[i] = message[2]
+                    finals[i] = payload
                     gone.add(i)
                 elif kind == "fatal":
-                    self.notes.append(f"worker {i} failed: {message[2]}")
+                    self.notes.append(f"worker {i} failed: {payload}")
                     self.request_stop("error: a worker failed")
                     gone.add(i)
+                elif kind == "lost":
+                    self._lose(i, str(payload), time.time() - started_at)
+                    gone.add(i)
             while next_second in pending and all(
-                i in pending[next_second] or i in gone for i in range(count)
+                i in pending[next_second] or i in gone for i in owners
             ):
                 self._merge(next_second, list(pending.pop(next_second).values()))
                 next_second += 1
             if time.time() > hard_deadline:
-                self.request_stop(self._stop_reason if self._stop.is_set() else "deadline")
+                self.request_stop(self._stop_reason if self._stopping.is_set() else "deadline")
                 if time.time() > hard_deadline + KILL_AFTER:
-                    self.notes.append("workers did not finish by the deadline")
+                    for i in set(owners) - gone:
+                        self._lose(i, "did not finish by the deadline", time.time() - started_at)
                     break
         for second in sorted(pending):
             self._merge(second, list(pending[second].values()))
-        if len(finals) < count and not any("failed" in n for n in self.notes):
-            raise LoadTestError(f"{count - len(finals)} worker(s) died during the run")
         return list(finals.values())
+
+    def _lose(self, index: int, reason: str, at: float) -> None:
+        """Record a worker process that is gone without its final report."""
+        if index in self._lost:
+            return
+        first_of_fleet = reason not in {r for r, _ in self._lost.values()}
+        self._lost[index] = (reason, round(max(at, 0.0), 3))
+        if first_of_fleet:
+            self.notes.append(f"{reason} at {max(at, 0.0):.1f}s; the run is partial")
 
     def _merge(self, second: int, parts: list[WorkerSecond]) -> None:
         outcome = self.aggregator.add_second(second, parts)
@@ -280,7 +242,32 @@ class LoadRunner:
 
     # the result
 
-    def _result(self, started_at: float, cpu: float, resources: list[Any]) -> RunResult:
+    def _hosts(self, finals: list[WorkerFinal]) -> list[HostStats]:
+        cpu = {f.index: f.cpu_seconds for f in finals}
+        out = []
+        for fleet in self.fleets:
+            lost = [self._lost[i] for i in fleet.indices if i in self._lost]
+            out.append(
+                HostStats(
+                    name=fleet.name,
+                    processes=len(fleet.indices),
+                    requests=sum(self._requests.get(i, 0) for i in fleet.indices),
+                    cpu_seconds=round(
+                        sum(cpu.get(i, 0.0) for i in fleet.indices)
+                        + float(getattr(fleet, "relay_cpu", 0.0)),
+                        3,
+                    ),
+                    clock_offset_s=_rounded(getattr(fleet, "offset", None), 4),
+                    rtt_ms=_rounded(getattr(fleet, "rtt", None), 3, 1000.0),
+                    lost=lost[0][0] if lost else None,
+                    lost_at_s=min(t for _, t in lost) if lost else None,
+                )
+            )
+        return out
+
+    def _result(
+        self, started_at: float, cpu: float, resources: list[Any], finals: list[WorkerFinal]
+    ) -> RunResult:
         agg = self.aggregator
         agg.finish()
         total = agg.total
@@ -327,6 +314,16 @@ class LoadRunner:
                 workers=len(self.plan.workers),
                 cpu_seconds=round(cpu, 3),
                 requests_per_cpu_second=round(requests / cpu, 1) if cpu > 0 else None,
+                hosts=self._hosts(finals),
             ),
             notes=self.notes,
+            partial=bool(self._lost),
         )
+
+
+def _requests(second: WorkerSecond) -> int:
+    return sum(n.requests for _, names in second.parts() for n in names if n is not None)
+
+
+def _rounded(value: object, digits: int, scale: float = 1.0) -> float | None:
+    return round(float(value) * scale, digits) if isinstance(value, int | float) else None

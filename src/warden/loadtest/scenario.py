@@ -211,7 +211,14 @@ class Scenario(ConfigModel):
     max_requests: int = Field(10_000_000, ge=1, description="Hard cap on requests sent.")
     timeout: Duration = Field(10.0, description="Per-request timeout.")
     connections: int = Field(512, ge=1, description="Open model: most connections at once.")
-    workers: int | None = Field(None, ge=1, le=256, description="Processes (default: cores).")
+    processes: int | None = Field(
+        None, ge=1, le=256, description="Worker processes here (default: one per core)."
+    )
+    workers: list[str] | None = Field(
+        None,
+        description="Remote workers (`warden load worker`) as host:port; they generate the "
+        "load and this machine only controls the run.",
+    )
     window: Duration = Field(10.0, description="Sliding window for thresholds during the run.")
     late_after: Duration = Field(0.01, description="A request starting later counts as late.")
     headers: dict[str, str] = Field(default_factory=dict, description="Sent with every request.")
@@ -223,6 +230,22 @@ class Scenario(ConfigModel):
     )
     allow_remote: bool = Field(False, description="Allow a target that is not loopback.")
     tls_verify: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _workers_count(cls, data: Any) -> Any:
+        """``workers: N`` is the older spelling of ``processes: N``."""
+        if isinstance(data, dict) and isinstance(data.get("workers"), int):
+            data = dict(data)
+            data.setdefault("processes", data.pop("workers"))
+        return data
+
+    @field_validator("workers")
+    @classmethod
+    def _addresses(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and (not v or any(not a.strip() for a in v)):
+            raise ValueError("give one host:port per worker")
+        return v
 
     @field_validator("target")
     @classmethod

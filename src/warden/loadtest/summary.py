@@ -39,6 +39,8 @@ def print_summary(result: RunResult, console: Console) -> None:
     )
     if not r.thresholds:
         verdict = Text("no thresholds", style="dim")
+    if r.partial:
+        verdict = Text.assemble(verdict, "  ", Text("PARTIAL: a worker was lost", "bold red"))
     console.print(
         Text.assemble(
             (f"{r.name}", "bold"),
@@ -68,6 +70,7 @@ def print_summary(result: RunResult, console: Console) -> None:
     for key, value in rows:
         _add(totals, key, value)
     console.print(totals)
+    _print_hosts(r, console)
 
     lat = Table(title="Latency (ms)", title_justify="left")
     for col in ("request", "count", "rps", "errors", "p50", "p90", "p95", "p99", "p99.9", "max"):
@@ -175,3 +178,28 @@ def print_summary(result: RunResult, console: Console) -> None:
         console.print(res)
     for note in r.notes:
         console.print(Text(f"note: {note}", style="dim"))
+
+
+def _print_hosts(r: RunResult, console: Console) -> None:
+    """The workers of a distributed (or partial) run: share, CPU, clock and whether lost."""
+    hosts = r.generator.hosts
+    if not hosts or (len(hosts) == 1 and hosts[0].name == "local" and not r.partial):
+        return
+    table = Table(title="Workers", title_justify="left")
+    for col in ("worker", "processes", "requests", "CPU-s", "clock offset", "rtt", "state"):
+        table.add_column(col, justify="left" if col in ("worker", "state") else "right")
+    for h in hosts:
+        state = Text("ok", "green")
+        if h.lost is not None:
+            state = Text(f"LOST at {h.lost_at_s or 0:g}s: {h.lost}", "red")
+        _add(
+            table,
+            h.name,
+            str(h.processes),
+            f"{h.requests:,}",
+            f"{h.cpu_seconds:,.1f}",
+            "-" if h.clock_offset_s is None else f"{h.clock_offset_s * 1000:+,.1f} ms",
+            "-" if h.rtt_ms is None else f"{h.rtt_ms:,.2f} ms",
+            state,
+        )
+    console.print(table)

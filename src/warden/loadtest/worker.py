@@ -4,12 +4,15 @@ The parent starts workers with the ``spawn`` method and talks to each over a dup
 the worker says ``("ready", index)``, waits for ``("start", wall_time)``, then sends
 ``("second", index, WorkerSecond)`` every second and ``("done", index, WorkerFinal)`` at the
 end (``("fatal", index, message)`` if it cannot run). A shared event asks every worker to stop
-early; SIGINT is left to the parent, which stops the workers in order.
+early; SIGINT is left to the parent, which stops the workers in order. A worker whose parent
+is gone (killed, so it could not say stop) stops by itself: it sees its parent change or its
+pipe break, and finishes what is in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import signal
 import time
@@ -25,11 +28,23 @@ START_TIMEOUT = 120.0
 
 
 def build_generator(plan: WorkerPlan, pipe: Pipe, stop_event: Any) -> Generator:
+    parent = os.getppid()
+    broken = False
+
     def emit(second: WorkerSecond) -> None:
-        pipe.send(("second", plan.index, second))
+        nonlocal broken
+        if broken:
+            return
+        try:
+            pipe.send(("second", plan.index, second))
+        except OSError:  # the parent is gone: nobody reads this any more
+            broken = True
+
+    def stop_requested() -> bool:
+        return broken or stop_event.is_set() or os.getppid() != parent
 
     cls = OpenGenerator if plan.model == OPEN else ClosedGenerator
-    return cls(plan, emit, stop_event.is_set)
+    return cls(plan, emit, stop_requested)
 
 
 def worker_main(plan: WorkerPlan, pipe: Pipe, stop_event: Any) -> None:

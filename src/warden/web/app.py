@@ -33,6 +33,7 @@ from warden.alerting.storage import AlertRepository
 from warden.engine.bus import CheckCompleted
 from warden.errors import StoreError
 from warden.web import filters
+from warden.web.agents_api import agent_routes
 from warden.web.alert_pages import alert_page_routes
 from warden.web.alerts_api import AlertCollector, alert_routes
 from warden.web.api import api_routes
@@ -192,6 +193,7 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *runbook_routes(web),
             *gameday_routes(web),
             *deploy_routes(web),
+            *agent_routes(web),
             *diagnose_routes(web),
             *incident_page_routes(web),
             *alert_page_routes(web),

@@ -1,0 +1,1 @@
+"""Remote probe agents: assignment by location, result push, quorum on the server side."""
