@@ -157,4 +157,5 @@ async def test_prometheus_scrapes_warden_with_a_token(warden: Warden, tmp_path: 
         objective = await query(client, base, "warden_slo_objective_ratio")
         assert values(objective, "slo") == {"tcp": 0.99}
         checks = await query(client, base, 'warden_checks_total{job="warden"}')
-        assert [float(s["value"][1]) for s in checks] == [float(warden.app.stats.checks)]
+        (scraped,) = [float(s["value"][1]) for s in checks]
+        assert 1 <= scraped <= warden.app.stats.checks  # a check may run after the scrape

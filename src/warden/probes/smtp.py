@@ -10,6 +10,7 @@ handshake is ``tls``; a refused login, or AUTH not offered, is ``auth``; a greet
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ssl
 from pathlib import Path
@@ -136,10 +137,8 @@ class SmtpProbe(Probe[SmtpConfig]):
                     return down(ErrorClass.AUTH, "the server offers no AUTH", metrics)
                 with watch.phase("auth"):
                     await client.login(cfg.username, cfg.password.get_secret_value())
-            await client.quit()
         finally:
-            if client.is_connected:
-                client.close()
+            await _hang_up(client)
         return up(self._describe(banner, metrics), metrics)
 
     def _tls_metrics(self, client: aiosmtplib.SMTP) -> dict[str, float]:
@@ -162,3 +161,14 @@ class SmtpProbe(Probe[SmtpConfig]):
         if self.config.username:
             parts.append(f"logged in as {self.config.username}")
         return ", ".join(parts)
+
+
+async def _hang_up(client: aiosmtplib.SMTP) -> None:
+    """QUIT politely (one second at most), else drop the connection; either way the
+    transport is closed before the check returns (no transport left to the garbage collector)."""
+    if client.is_connected:
+        try:
+            await asyncio.wait_for(client.quit(), 1.0)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            client.close()
+    await asyncio.sleep(0)  # let the closing transport finish
