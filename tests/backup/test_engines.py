@@ -215,9 +215,13 @@ def test_engine_commands_fail_with_their_stderr_and_die_with_their_children(
         run_engine(["sh", "-c", script], cancel=cancel, name="sleeper")
     if not pid_file.exists():
         return  # killed before it started its child
+    import time
+
     status = Path(f"/proc/{int(pid_file.read_text())}/status")
-    if status.exists():
-        assert "\nState:\tZ" in status.read_text()  # killed, waiting only to be reaped
+    deadline = time.monotonic() + 5  # SIGKILL lands asynchronously
+    while status.exists() and "\nState:\tZ" not in status.read_text():
+        assert time.monotonic() < deadline, status.read_text()  # still alive after 5 s
+        time.sleep(0.01)
 
 
 def test_warden_up_schedules_each_backup_type(make_config: MakeConfig) -> None:
