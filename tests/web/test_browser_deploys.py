@@ -26,7 +26,11 @@ pytestmark = [
 # every pixel of the deploy colour (#7b61ff) on the chart's canvas
 COUNT_MARKER_PIXELS = """() => {
   const c = document.querySelector('#latency-chart canvas');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const copy = document.createElement('canvas');  // read a copy: the chart's canvas is not
+  [copy.width, copy.height] = [c.width, c.height];  // made for readback (Chrome warns)
+  const ctx = copy.getContext('2d', {willReadFrequently: true});
+  ctx.drawImage(c, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
   let n = 0;
   for (let i = 0; i < d.length; i += 4) {
     const [r, g, b] = [d[i], d[i + 1], d[i + 2]];

@@ -17,6 +17,7 @@ from warden.config.schema import CollectorBase
 from warden.engine.bus import JobFinished, SamplesCollected
 from warden.engine.jobs import Job, JobOutcome
 from warden.engine.sharing import MAINTENANCE
+from warden.engine.threads import in_thread
 from warden.errors import CollectorError
 from warden.results import Sample, describe_exception
 
@@ -81,10 +82,8 @@ async def maintenance_loop(app: App) -> None:
             continue
         now = app.clock.time()
         try:
-            await asyncio.to_thread(app.store.rollup, now)
-            await asyncio.to_thread(
-                app.store.prune, now, retention.raw, retention.minute, retention.hour
-            )
+            await in_thread(app.store.rollup, now)
+            await in_thread(app.store.prune, now, retention.raw, retention.minute, retention.hour)
         except Exception as exc:
             log.error("store maintenance failed: %s", describe_exception(exc))
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from warden.engine.bus import StateChanged
 from warden.engine.runner import GRACE
+from warden.engine.threads import in_thread
 from warden.results import CheckResult, describe_exception
 from warden.store.protocol import MonitorState, Store
 
@@ -86,7 +87,7 @@ class WorkShare:
         ``drain(keys)`` waits for the running checks of ``keys`` and stores their results.
         """
         store = self.store
-        membership = await asyncio.to_thread(
+        membership = await in_thread(
             store.renew_instance, self.id, self.host, os.getpid(), self.lease
         )
         before = self.held
@@ -97,10 +98,10 @@ class WorkShare:
         give = held - wanted
         if give:
             await drain(give)
-            await asyncio.to_thread(store.release_work, self.id, give)
+            await in_thread(store.release_work, self.id, give)
         take = wanted - held
         if take:
-            got = await asyncio.to_thread(store.claim_work, self.id, take, self.lease)
+            got = await in_thread(store.claim_work, self.id, take, self.lease)
             self.held = got & wanted
         if live != self.live or self.held != before:
             log.info(
@@ -116,7 +117,7 @@ class WorkShare:
     async def leave(self) -> None:
         """Give everything up at a clean stop, so the others take over at their next round."""
         self.held = frozenset()
-        await asyncio.to_thread(self.store.leave, self.id)
+        await in_thread(self.store.leave, self.id)
 
 
 class Sharing:
@@ -164,7 +165,7 @@ class Sharing:
             return
         read = True
         try:
-            stored = await asyncio.to_thread(app.store.states)
+            stored = await in_thread(app.store.states)
         except Exception as exc:  # the gained monitors still run, an interval from now
             log.warning("cannot read the stored states: %s", describe_exception(exc))
             stored, read = [], False

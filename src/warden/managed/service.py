@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from warden.config.schema import WardenConfig
+from warden.engine.threads import in_thread
 from warden.errors import WardenError
 from warden.managed.storage import ManagedRepository, Snapshot
 from warden.managed.validate import KINDS, Invalid, name_of, validate
@@ -85,7 +86,7 @@ class ManagedService:
             app = self._app
             if app is None:
                 return
-            self.snapshot = await asyncio.to_thread(self.repo.snapshot)
+            self.snapshot = await in_thread(self.repo.snapshot)
             try:
                 await app.reload(app.base_config)
             except WardenError:
@@ -97,7 +98,7 @@ class ManagedService:
         while True:
             await asyncio.sleep(self.poll)  # real time: this polls the store, not the clock
             try:
-                revision = await asyncio.to_thread(self.repo.revision)
+                revision = await in_thread(self.repo.revision)
                 if revision != self.snapshot.revision:
                     await self.refresh()
             except WardenError as exc:
