@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from warden.web import openapi_managed
+from warden.web import openapi_diagnose, openapi_managed
 
 _ERROR = {
     "type": "object",
@@ -270,6 +270,7 @@ def openapi_document() -> dict[str, Any]:
     paths.update(_slo_paths())
     paths.update(_traffic_paths())
     paths.update(_incident_paths())
+    paths.update(openapi_diagnose.paths())
     openapi_managed.merge(paths)
     return {
         "openapi": "3.0.3",
