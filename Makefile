@@ -21,6 +21,7 @@ $(ASSETS): package.json package-lock.json
 	mkdir -p src/warden/web/static/vendor
 	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css src/warden/web/static/vendor/
 	cp node_modules/mermaid/dist/mermaid.min.js src/warden/web/static/vendor/
+	cp node_modules/web-vitals/dist/web-vitals.iife.js src/warden/web/static/vendor/
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null || python3 -m pip install --quiet uv

@@ -13,6 +13,8 @@ These exceptions are for Warden itself (bad config, unreachable store, a broken 
     ├── LoadTestError          a load test could not start or was misconfigured
     ├── AuditError             an audit could not run (unreachable target, missing rights)
     ├── ScanError              (warden.scan) infrastructure code could not be scanned
+    ├── CostError              (warden.cost) cost data cannot be read, written or queried;
+    │                          CostInputError: a bad export row or option, named
     ├── FaultError             (warden.gameday) a game-day fault cannot be checked, injected
     │                          or reverted
     └── BackupError            a backup, restore, verify or drill failed

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from warden.backup.crypto import generate_key
+from warden.cost.generate import generate, write
 from warden.results import CheckResult, Sample, Status
+from warden.rum.collect import RumBook
 from warden.tables import open_store
 
 CONFIG = """
@@ -41,6 +43,13 @@ backups:
     key_file: {key}
     source: {{type: files, path: {data}}}
     repository: {{type: local, path: {repo}}}
+rum:
+  sites:
+    - name: shop
+      origins: ["https://shop.example"]
+cost:
+  sources: ["{bills}"]
+  data_dir: {lake}
 """
 
 
@@ -90,8 +99,10 @@ def mcp_site(tmp_path: Path, app_url: str) -> McpSite:
     infra = tmp / "infra"
     infra.mkdir()
     (infra / "Dockerfile").write_text("FROM python:latest\nRUN pip install flask\n")
+    bills = tmp / "bills"
+    write(generate("2025-01", months=2), bills / "focus.parquet")
     cfg.write_text(CONFIG.format(db=db, port=port, key=key, data=data, repo=tmp / "repo",
-                                 infra=infra))  # fmt: skip
+                                 infra=infra, bills=bills, lake=tmp / "lake"))  # fmt: skip
     store = open_store(f"sqlite:///{db}")
     try:
         now = time.time()
@@ -106,7 +117,11 @@ def mcp_site(tmp_path: Path, app_url: str) -> McpSite:
         from warden.engine.app import monitor_info
 
         store.sync_monitors([monitor_info(m) for m in load_config(cfg).monitors])
-        store.write(results, samples)
+        book = RumBook(time.time)
+        shop = load_config(cfg).rum.sites[0]
+        for lcp in (1200, 1900, 4600):
+            book.take(shop, {"page": "/cart", "device": "mobile", "metrics": {"LCP": lcp}})
+        store.write(results, samples + book.drain()[0])
     finally:
         store.close()
     return McpSite(cfg, db, app_url, infra)

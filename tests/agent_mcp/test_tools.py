@@ -74,6 +74,16 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
      lambda d: d["verdict"] in ("pass", "marginal", "fail") and d["metrics"]),
     ("traffic_top", {}, lambda d: "routes" in d),
     ("capacity", {}, lambda d: "resources" in d),
+    ("rum_report", {"since": "1h"},
+     lambda d: d["site"] == "shop" and d["pages"][0]["page"] == "/cart"
+     and d["pages"][0]["lcp"]["count"] == 3 and d["pages"][0]["lcp"]["poor"] == 0.3333
+     and "series" not in d),
+    ("rum_report", {"site": "blog"}, None),  # an error: no such site
+    ("cost_ingest", {}, lambda d: d["files"]),  # before the report: it reads what came in
+    ("cost_report", {"month": "2025-01"},
+     lambda d: d["month"] == "2025-01" and d["spend"]["by_service"]),
+    ("cost_opportunities", {"month": "2025-02", "limit": 2},
+     lambda d: len(d["opportunities"]) <= 2 and d["total_saving"] is not None),
     ("scaling", {}, lambda d: "policies" in d),
     ("readiness", {"target": "APP", "traffic": 2, "peak": 5, "steps": 1, "step_duration": 2},
      lambda d: "verdict" in d or "steps" in d),
@@ -88,7 +98,7 @@ CALLS: list[tuple[str, dict[str, Any], Check]] = [
 WRITE_TOOLS = {
     "silence_create", "silence_expire", "incident_declare", "incident_note", "incident_ack",
     "incident_resolve", "audit_run", "load_run", "backup_run", "backup_drill", "readiness",
-    "deploy_mark",
+    "deploy_mark", "cost_ingest",
 }  # fmt: skip
 
 

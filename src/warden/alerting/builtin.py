@@ -176,6 +176,14 @@ _PACK: list[dict[str, Any]] = [
         "summary": "p95 response time of {service} is above 1 s ({value} s)",
         "runbook": "/runbooks/slow-responses",
     },
+    {
+        "name": "CostAnomaly",
+        "metric": {"series": "cost_anomaly", "agg": "last", "window": "1d",
+                   "op": ">", "threshold": 0},
+        "severity": "medium",
+        "summary": "daily spend of {service} is {value} {currency} above its expected spend",
+        "runbook": "/runbooks/cost-anomaly",
+    },
 ]  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from warden.cli import (
     backup,
     capacity,
     check,
+    cost,
     deploy,
     diagnose,
     doc,
@@ -26,6 +27,7 @@ from warden.cli import (
     mcp,
     ready,
     report,
+    rum,
     scan,
     status,
     traffic,
@@ -68,6 +70,8 @@ app.add_typer(dr.app, name="dr")
 app.add_typer(user.app, name="user")
 app.add_typer(traffic.app, name="traffic")
 app.add_typer(capacity.app, name="capacity")
+app.add_typer(cost.app, name="cost")
+app.add_typer(rum.app, name="rum")
 app.add_typer(report.app, name="report")
 app.add_typer(export.app, name="export")
 app.add_typer(gameday.app, name="gameday")

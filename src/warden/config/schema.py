@@ -35,8 +35,10 @@ from warden.backup.config import BackupList
 from warden.capacity.config import CapacityConfig, ScalingPolicy
 from warden.config._base import ConfigModel
 from warden.config._types import Duration, SecretUrl
+from warden.cost.config import CostConfig
 from warden.deploys.config import DeploysConfig
 from warden.reports.config import LadderConfig, ReportsConfig, SecretRecord
+from warden.rum.config import RumConfig
 from warden.scan.config import ScanSection
 from warden.web.config import StatusPageConfig, WebConfig
 
@@ -223,6 +225,7 @@ class WardenConfig(ConfigModel):
     status_pages: list[StatusPageConfig] = Field(default_factory=list)
     backups: BackupList = Field(default_factory=list)
     capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    cost: CostConfig = Field(default_factory=CostConfig)
     scaling: list[ScalingPolicy] = Field(default_factory=list)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     ladder: LadderConfig = Field(default_factory=LadderConfig)
@@ -232,6 +235,7 @@ class WardenConfig(ConfigModel):
     deploys: DeploysConfig = Field(default_factory=DeploysConfig)
     scan: ScanSection = Field(default_factory=ScanSection)
     agents: AgentsConfig = Field(default_factory=AgentsConfig)
+    rum: RumConfig = Field(default_factory=RumConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> WardenConfig:

@@ -13,6 +13,7 @@ from warden.backup import jobs as backup_jobs
 from warden.capacity import jobs as capacity_jobs
 from warden.capacity import scaling_service
 from warden.config.schema import WardenConfig
+from warden.cost import jobs as cost_jobs
 from warden.engine.app import Service
 from warden.engine.jobs import Job
 from warden.managed import service as managed_service
@@ -38,6 +39,7 @@ def build_jobs(config: WardenConfig, store: Store) -> list[Job]:
     jobs += audit_jobs.build_jobs(config.audits, store)
     jobs += backup_jobs.build_jobs(config.backups, store)
     jobs += capacity_jobs.build_jobs(config.capacity, store)
+    jobs += cost_jobs.build_jobs(config.cost, store, config.store.url.get_secret_value())
     jobs += report_delivery.build_jobs(config, store)
     jobs += scan_jobs.build_jobs(config, store)
     return jobs

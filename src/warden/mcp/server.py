@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from warden.mcp import (
     resources,
+    tools_cost,
     tools_deploys,
     tools_incidents,
     tools_monitoring,
@@ -83,7 +84,7 @@ def build_server(deps: Deps, caller_of: CallerOf) -> MCPServer:
     tools = Tools()
     modules = (
         tools_monitoring, tools_incidents, tools_operations, tools_planning, tools_deploys,
-        tools_scan,
+        tools_scan, tools_cost,
     )  # fmt: skip
     for module in modules:
         module.register(tools, deps)

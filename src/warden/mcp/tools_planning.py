@@ -1,5 +1,5 @@
-"""Planning and reporting tools: traffic, capacity, scaling, readiness, the daily and weekly
-reports, the reliability ladder, the infrastructure document and ``diagnose``.
+"""Planning and reporting tools: traffic, real users' web vitals, capacity, scaling, readiness,
+the daily and weekly reports, the reliability ladder, the infrastructure document, ``diagnose``.
 
 Each calls the one function behind its CLI command and API endpoint.
 """
@@ -32,6 +32,28 @@ def register(tools: Tools, deps: Deps) -> None:
         return await asyncio.to_thread(
             top_from_store, deps.store, lo, hi, service=service, sort=sort, limit=limit
         )
+
+    @tools.read
+    async def rum_report(
+        site: Annotated[str | None, Field(description="RUM site (default: the first).")] = None,
+        since: Since = "24h",
+        until: Until = None,
+        limit: Limit = 20,
+    ) -> dict[str, Any]:
+        """Real users' Core Web Vitals: p75 of LCP, INP, CLS and TTFB (seconds; CLS a score)
+        per page and device class, rated good / needs-improvement / poor, busiest pages first."""
+        from warden.rum.report import rum_report as report
+
+        if not deps.config.rum.sites:
+            raise ValueError("no RUM site is configured (rum: sites: in the config)")
+        lo, hi = period(since, until, deps.now(), longest=90 * 86400.0)
+        try:
+            data = await asyncio.to_thread(report, deps.store.engine, deps.config.rum, site, lo, hi)
+        except KeyError:
+            raise ValueError(f"no RUM site {site!r}") from None
+        more = data["more_pages"] + max(0, len(data["pages"]) - limit)
+        lean = {k: v for k, v in data.items() if k != "series"}
+        return {**lean, "pages": data["pages"][:limit], "more_pages": more}
 
     @tools.read
     async def capacity(

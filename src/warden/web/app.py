@@ -39,8 +39,10 @@ from warden.web.alerts_api import AlertCollector, alert_routes
 from warden.web.api import api_routes
 from warden.web.auth import Auth
 from warden.web.badges import badge_routes
+from warden.web.browser_api import browser_routes
 from warden.web.capacity_api import capacity_routes
 from warden.web.context import LastResults, Web, error
+from warden.web.cost_api import cost_routes
 from warden.web.deploys_api import deploy_routes
 from warden.web.diagnose_api import diagnose_routes
 from warden.web.doc_pages import doc_routes
@@ -54,6 +56,7 @@ from warden.web.monitors_api import managed_routes
 from warden.web.pages import page_routes
 from warden.web.ready_api import ready_routes
 from warden.web.reports_api import report_routes
+from warden.web.rum_api import rum_routes
 from warden.web.runbook_pages import runbook_routes
 from warden.web.security import SecurityHeaders, security_headers
 from warden.web.setup import SetupLink, setup_routes
@@ -186,7 +189,10 @@ def create_web_app(app: App, *, book: UserBook | None = None) -> Starlette:
             *setup_routes(web, setup),
             *slo_page_routes(web),
             *traffic_page_routes(web),
+            *rum_routes(web),
+            *browser_routes(web),
             *capacity_routes(web),
+            *cost_routes(web),
             *ready_routes(web),
             *report_routes(web),
             *doc_routes(web),

@@ -338,6 +338,20 @@
           { scales: { y: { range: [0, 100] } } });
       });
       api(base + "/history?limit=20").then(tables);
+      screenshot();
+    }
+    function screenshot() {  // browser monitors: what the page showed at the newest failure
+      var box = document.getElementById("screenshot");
+      if (!box) return;
+      api(base + "/screenshots").then(function (got) {
+        var last = got.screenshots[0];
+        box.hidden = !last;
+        if (!last) return;
+        var img = document.getElementById("screenshot-img");
+        if (img.getAttribute("src") !== last.url) img.setAttribute("src", last.url);
+        document.getElementById("screenshot-link").setAttribute("href", last.url);
+        document.getElementById("screenshot-meta").textContent = utc(last.time) + " \u00b7 " + last.status;
+      }).catch(function () {});
     }
     var button = document.getElementById("check-now");
     if (button) button.addEventListener("click", function () {
