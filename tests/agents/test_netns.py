@@ -15,13 +15,14 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
+from tests._wait import wait_for
 from tests.agents._netns import Lab, NetnsUnavailable
 from tests.conftest import free_port
 from tests.ha._http import Sink, Target
@@ -30,20 +31,9 @@ from warden.tables import open_store
 from warden.web.users import Role, UserBook
 
 pytestmark = pytest.mark.integration
-T = TypeVar("T")
 NAMES = ["paris", "ohio", "tokyo"]
 DELAYS = [20, 40, 60]
 SEALED = re.compile(r"sealed batch (\S+) \((\d+) results\)")
-
-
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 60.0) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.25)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @pytest.fixture

@@ -11,13 +11,11 @@ import httpx
 import pytest
 
 from tests.cost.conftest import BUDGETS
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import serve_viewer
 from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.config.schema import build_model
 from warden.cost.generate import ANOMALY_SERVICE
-from warden.engine.app import App
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 
 class Site:
@@ -29,15 +27,9 @@ class Site:
 async def site(tmp_path: Path, lake: Path) -> AsyncIterator[Site]:
     store = open_store(f"sqlite:///{tmp_path}/w.db")
     cfg = build_model().model_validate({"cost": {"data_dir": str(lake), "budgets": BUDGETS}})
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    token, _ = book.create_token("viewer", "test")
-    try:
-        async with serve_web(app, book, start=False) as port:
-            yield Site(f"http://127.0.0.1:{port}", token)
-    finally:
-        store.close()
+    async with serve_viewer(cfg, store) as served:
+        token, _ = served.book.create_token("viewer", "test")
+        yield Site(served.url, token)
 
 
 async def test_api(site: Site) -> None:

@@ -114,31 +114,31 @@ deploys: {{receiver: ops, error_rate: 0.01}}
             stop(proc)
 
 
-def _traffic(stack: Stack, stop_at: threading.Event) -> threading.Thread:
-    """About 50 requests a second through nginx until told to stop (at most 60 s)."""
+def _deploy_v2_and_watch(stack: Stack, watch_for: str) -> subprocess.CompletedProcess[str]:
+    """Deploy v2 and run `warden deploy watch` (rollback: back to v1) for ``watch_for`` while
+    about 50 requests a second go through nginx (at most 60 s of them)."""
+    stop_at = threading.Event()
 
-    def run() -> None:
+    def traffic() -> None:
         end = time.monotonic() + 60
         while not stop_at.is_set() and time.monotonic() < end:
             stack.versions(5)
             time.sleep(0.1)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
+    load = threading.Thread(target=traffic, daemon=True)
+    load.start()
+    try:
+        stack.deploy(stack.v2, "v2")
+        rollback = [sys.executable, str(HERE / "switch.py"), str(stack.work), str(stack.v1)]
+        return stack.cli("deploy", "watch", "shop", "--for", watch_for, "--json", "--", *rollback)
+    finally:
+        stop_at.set()
+        load.join(10)
 
 
 @pytest.mark.parametrize("stack", [True], indirect=True)
 def test_a_bad_version_is_rolled_back_by_itself(stack: Stack, tmp_path: Path) -> None:
-    stop_at = threading.Event()
-    load = _traffic(stack, stop_at)
-    try:
-        stack.deploy(stack.v2, "v2")
-        rollback = [sys.executable, str(HERE / "switch.py"), str(stack.work), str(stack.v1)]
-        watched = stack.cli("deploy", "watch", "shop", "--for", "40s", "--json", "--", *rollback)
-    finally:
-        stop_at.set()
-        load.join(10)
+    watched = _deploy_v2_and_watch(stack, "40s")
     assert watched.returncode == 1, watched.stderr
     data = json.loads(watched.stdout)
     assert data["breached"] is True
@@ -157,15 +157,7 @@ def test_a_bad_version_is_rolled_back_by_itself(stack: Stack, tmp_path: Path) ->
 
 @pytest.mark.parametrize("stack", [False], indirect=True)
 def test_a_good_version_is_left_alone(stack: Stack) -> None:
-    stop_at = threading.Event()
-    load = _traffic(stack, stop_at)
-    try:
-        stack.deploy(stack.v2, "v2")
-        rollback = [sys.executable, str(HERE / "switch.py"), str(stack.work), str(stack.v1)]
-        watched = stack.cli("deploy", "watch", "shop", "--for", "8s", "--json", "--", *rollback)
-    finally:
-        stop_at.set()
-        load.join(10)
+    watched = _deploy_v2_and_watch(stack, "8s")
     assert watched.returncode == 0, watched.stderr
     data = json.loads(watched.stdout)
     assert data["breached"] is False

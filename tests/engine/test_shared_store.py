@@ -11,14 +11,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
+from tests._wait import wait_for
 from tests.conftest import free_port
 from warden.tables import open_store
 from warden.web.users import Role, UserBook
@@ -27,19 +28,7 @@ pytestmark = pytest.mark.integration
 
 INTERVAL = 2.0
 MONITORS = [f"m{i}" for i in range(8)]
-T = TypeVar("T")
 UP = [sys.executable, "-m", "warden.cli", "up"]
-
-
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0) -> T:
-    """Poll ``probe`` until it returns something truthy (a bounded wait, not a timing check)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.25)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @pytest.fixture

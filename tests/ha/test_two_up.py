@@ -18,15 +18,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
+from tests._wait import wait_for
 from tests.conftest import free_port
 from tests.ha._http import Sink, Target
 from warden.tables import open_store
@@ -36,19 +37,7 @@ pytestmark = pytest.mark.integration
 
 INTERVAL = 2.0
 MONITORS = ["api", *(f"web{i}" for i in range(11))]  # all on one instance: p = 2**-11
-T = TypeVar("T")
 LEADER = "this instance now evaluates alerts"
-
-
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0) -> T:
-    """Poll ``probe`` until it returns something truthy (a bounded wait, not a timing check)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = probe()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @pytest.fixture

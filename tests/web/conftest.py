@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,26 @@ async def serve_web(app: App, book: UserBook, *, start: bool = True) -> AsyncIte
         if start:
             await app.shutdown()
         sock.close()
+
+
+@dataclass
+class Served:
+    url: str
+    app: App
+    book: UserBook
+
+
+@contextlib.asynccontextmanager
+async def serve_viewer(
+    config: WardenConfig, store: SqlStore, *, start: bool = False
+) -> AsyncIterator[Served]:
+    """``config`` over ``store`` served on 127.0.0.1 with a user ``viewer`` (for the browser
+    tests); the App runs only with ``start``. The store is closed when the block ends."""
+    app = App(config, store, flush_interval=0.1)
+    book = UserBook(store.engine, CHEAP_HASHER)
+    book.add_user("viewer", PASSWORD, Role.VIEWER)
+    try:
+        async with serve_web(app, book, start=start) as port:
+            yield Served(f"http://127.0.0.1:{port}", app, book)
+    finally:
+        store.close()

@@ -12,14 +12,12 @@ import httpx
 import pytest
 
 from tests.capacity.test_report import fill
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import serve_viewer
 from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.capacity import scaling_store
 from warden.capacity.scaling_store import ScalingEvent
 from warden.config.schema import build_model
-from warden.engine.app import App
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,15 +41,9 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     cfg = build_model().model_validate({"scaling": [policy]})
     event = ScalingEvent("web", now - 600, 2, 3, "cpu 82 > 70", {"cpu": 82.0}, dry_run=True)
     scaling_store.record(store.engine, event, 3, now - 600)
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    token, _ = book.create_token("viewer", "test")
-    try:
-        async with serve_web(app, book, start=False) as port:
-            yield Site(f"http://127.0.0.1:{port}", token)
-    finally:
-        store.close()
+    async with serve_viewer(cfg, store) as served:
+        token, _ = served.book.create_token("viewer", "test")
+        yield Site(served.url, token)
 
 
 async def test_api_shapes(site: Site) -> None:

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import serve_viewer
 from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.config.schema import build_model
 from warden.deploys.markers import mark
-from warden.engine.app import App, monitor_info
+from warden.engine.app import monitor_info
 from warden.results import CheckResult, Status
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,14 +50,8 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
     store.write([CheckResult("shop", Status.UP, 0.02 + (i % 7) / 1000, now - 3600 + i * 60)
                  for i in range(60)])  # fmt: skip
     mark(store.engine, "shop", "v42", now - 1800, author="ci")
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    try:
-        async with serve_web(app, book, start=False) as port:
-            yield f"http://127.0.0.1:{port}"
-    finally:
-        store.close()
+    async with serve_viewer(cfg, store) as served:
+        yield served.url
 
 
 async def test_a_deploy_line_on_the_latency_chart(url: str, request: pytest.FixtureRequest) -> None:

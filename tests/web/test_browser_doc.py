@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import serve_viewer
 from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.config.schema import build_model
-from warden.engine.app import App
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,14 +28,8 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
                        {"name": "main", "postgres": {"url": "postgresql://app@db/app"}}],
     })  # fmt: skip
     store = open_store(f"sqlite:///{tmp_path}/d.db")
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    try:
-        async with serve_web(app, book, start=False) as port:
-            yield f"http://127.0.0.1:{port}"
-    finally:
-        store.close()
+    async with serve_viewer(cfg, store) as served:
+        yield served.url
 
 
 async def test_doc_page_draws_the_diagram(url: str, request: pytest.FixtureRequest) -> None:

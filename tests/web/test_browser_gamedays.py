@@ -9,13 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import PASSWORD, serve_viewer
 from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.config.schema import build_model
-from warden.engine.app import App
 from warden.gameday.storage import save
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,14 +40,8 @@ CARD = {
 async def url(tmp_path: Path) -> AsyncIterator[str]:
     store = open_store(f"sqlite:///{tmp_path}/g.db")
     save(store.engine, CARD)
-    app = App(build_model().model_validate({}), store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    try:
-        async with serve_web(app, book, start=False) as port:
-            yield f"http://127.0.0.1:{port}"
-    finally:
-        store.close()
+    async with serve_viewer(build_model().model_validate({}), store) as served:
+        yield served.url
 
 
 async def test_gameday_page(url: str, request: pytest.FixtureRequest) -> None:

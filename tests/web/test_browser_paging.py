@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import PASSWORD, serve_viewer
 from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from warden.config.schema import build_model
-from warden.engine.app import App
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,14 +30,8 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
     mons += [_heartbeat(f"b{i:02d}", "small") for i in range(30)]
     cfg = build_model().model_validate({"monitors": mons})
     store = open_store(f"sqlite:///{tmp_path}/p.db")
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    try:
-        async with serve_web(app, book) as port:
-            yield f"http://127.0.0.1:{port}"
-    finally:
-        store.close()
+    async with serve_viewer(cfg, store, start=True) as served:
+        yield served.url
 
 
 async def test_page_controls_keep_filters(url: str, request: pytest.FixtureRequest) -> None:

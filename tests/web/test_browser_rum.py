@@ -28,13 +28,13 @@ import pytest
 
 from tests.audit._servers import free_port, stop, wait_port
 from tests.probes.test_browser import serve_pages
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import serve_viewer
 from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS, viewer_page
 from warden.config.schema import build_model
 from warden.engine.app import App
 from warden.rum.vitals import BOUNDS, BY_NAME
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
+from warden.web.users import UserBook
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = [
@@ -109,14 +109,8 @@ class Running:
 @contextlib.asynccontextmanager
 async def warden(tmp_path: Path, settings: dict[str, Any]) -> AsyncIterator[Running]:
     store = open_store(f"sqlite:///{tmp_path}/w.db")
-    app = App(build_model().model_validate(settings), store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    try:
-        async with serve_web(app, book) as port:
-            yield Running(app, f"http://127.0.0.1:{port}", book)
-    finally:
-        store.close()
+    async with serve_viewer(build_model().model_validate(settings), store, start=True) as served:
+        yield Running(served.app, served.url, served.book)
 
 
 async def test_the_monitor_page_shows_the_failure_screenshot(

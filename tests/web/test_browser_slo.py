@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import PASSWORD, serve_viewer
 from tests.web.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from warden.config.schema import build_model
-from warden.engine.app import App, monitor_info
+from warden.engine.app import monitor_info
 from warden.results import CheckResult, Status
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,14 +52,8 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
         rows.append(CheckResult("cart", Status.UP, 0.05, last - 60 * i))
     store.write(rows)
     store.rollup(now)
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    try:
-        async with serve_web(app, book, start=False) as port:
-            yield f"http://127.0.0.1:{port}"
-    finally:
-        store.close()
+    async with serve_viewer(cfg, store) as served:
+        yield served.url
 
 
 async def test_slo_list_and_charts(url: str, request: pytest.FixtureRequest) -> None:

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, serve_web
+from tests.web.conftest import serve_viewer
 from tests.web.test_browser import ARTIFACTS, viewer_page
 from warden.config.schema import build_model
-from warden.engine.app import App
 from warden.results import Sample
 from warden.tables import open_store
-from warden.web.users import Role, UserBook
 
 pytestmark = [
     pytest.mark.browser,
@@ -73,14 +71,8 @@ async def url(tmp_path: Path) -> AsyncIterator[str]:
     )  # fmt: skip
     store = open_store(f"sqlite:///{tmp_path}/b.db")
     store.write(samples=history(time.time()))
-    app = App(cfg, store, flush_interval=0.1)
-    book = UserBook(store.engine, CHEAP_HASHER)
-    book.add_user("viewer", PASSWORD, Role.VIEWER)
-    try:
-        async with serve_web(app, book, start=False) as port:
-            yield f"http://127.0.0.1:{port}"
-    finally:
-        store.close()
+    async with serve_viewer(cfg, store) as served:
+        yield served.url
 
 
 async def test_traffic_page_and_a_histogram_slo(url: str, request: pytest.FixtureRequest) -> None:

@@ -26,14 +26,12 @@ from sqlalchemy import (
     Text,
 )
 
-from warden.store.schema import metadata
-
-_BigInt = BigInteger().with_variant(Integer, "sqlite")
+from warden.store.schema import BigId, metadata
 
 agent_tokens = Table(
     "agent_tokens",
     metadata,
-    Column("id", _BigInt, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("location", String(63), nullable=False),
     Column("name", String(200), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -70,7 +68,7 @@ agent_batches = Table(
 agent_results = Table(
     "agent_results",
     metadata,
-    Column("id", _BigInt, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("monitor", String(200), nullable=False),
     Column("location", String(63), nullable=False),
     Column("ts", Float(53), nullable=False),

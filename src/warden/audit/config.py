@@ -10,7 +10,6 @@ audits:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -20,8 +19,6 @@ from warden.audit._base import AuditOptions, AuditReport, Severity
 from warden.config._base import ConfigModel
 from warden.config._types import ByteSize, Duration, SecretUrl, check_cron, check_name
 from warden.engine.clock import Clock
-
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 SeverityName = Literal["critical", "high", "medium", "low"]
 

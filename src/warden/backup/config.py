@@ -30,9 +30,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from warden.backup.repos._base import REPOSITORIES, RepositoryConfig
 from warden.backup.sources._base import SOURCES, SourceConfig
 from warden.config._base import ConfigModel
-from warden.config._types import ByteSize, Duration
+from warden.config._types import ByteSize, Duration, check_name
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -198,11 +197,7 @@ class BackupConfig(ConfigModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(
-                "must start with a letter or digit and use only letters, digits, _ . -"
-            )
-        return v
+        return check_name(v)
 
     @field_validator("key_env")
     @classmethod

@@ -27,18 +27,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from warden.errors import StoreError
-from warden.store.schema import metadata
+from warden.store.schema import BigId, metadata
 
 if TYPE_CHECKING:
     from warden.backup.drill import DrillResult
     from warden.backup.runner import BackupRun
 
-_BigInt = BigInteger().with_variant(Integer, "sqlite")
 
 backup_runs = Table(
     "backup_runs",
     metadata,
-    Column("id", _BigInt, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("backup", String(200), nullable=False),
     Column("run_id", String(64), nullable=False),
     Column("status", String(16), nullable=False),
@@ -56,7 +55,7 @@ backup_runs = Table(
 drills = Table(
     "drills",
     metadata,
-    Column("id", _BigInt, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("backup", String(200), nullable=False),
     Column("drill_id", String(64), nullable=False),
     Column("backup_id", String(64), nullable=False, default=""),

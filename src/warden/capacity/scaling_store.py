@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     Engine,
@@ -21,10 +20,8 @@ from sqlalchemy import (
     select,
 )
 
-from warden.store.schema import metadata
+from warden.store.schema import BigId, metadata
 from warden.store.transaction import in_transaction
-
-_BigInt = BigInteger().with_variant(Integer, "sqlite")
 
 scaling_state = Table(
     "scaling_state",
@@ -38,7 +35,7 @@ scaling_state = Table(
 scaling_events = Table(
     "scaling_events",
     metadata,
-    Column("id", _BigInt, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("policy", String(200), nullable=False),
     Column("ts", Float(53), nullable=False),
     Column("from_size", Integer, nullable=False),

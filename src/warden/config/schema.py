@@ -34,7 +34,7 @@ from warden.audit.config import AuditConfig
 from warden.backup.config import BackupList
 from warden.capacity.config import CapacityConfig, ScalingPolicy
 from warden.config._base import ConfigModel
-from warden.config._types import Duration, SecretUrl
+from warden.config._types import Duration, SecretUrl, check_name
 from warden.cost.config import CostConfig
 from warden.deploys.config import DeploysConfig
 from warden.reports.config import LadderConfig, ReportsConfig, SecretRecord
@@ -42,7 +42,6 @@ from warden.rum.config import RumConfig
 from warden.scan.config import ScanSection
 from warden.web.config import StatusPageConfig, WebConfig
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # The schema checks the file as written: a value may still be an ${ENV} reference.
 _INTERPOLATED = r"\$\{"
 _LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -86,11 +85,7 @@ class MonitorBase(ConfigModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(
-                "must start with a letter or digit and use only letters, digits, _ . -"
-            )
-        return v
+        return check_name(v)
 
     @field_validator("labels")
     @classmethod

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Engine,
     Float,
     Index,
-    Integer,
     SmallInteger,
     String,
     Table,
@@ -32,14 +31,12 @@ from warden.config._types import redact_url
 from warden.errors import StoreError
 from warden.loadtest.results import RunResult
 from warden.report.jsonout import dumps
-from warden.store.schema import metadata
-
-_BigInt = BigInteger().with_variant(Integer, "sqlite")
+from warden.store.schema import BigId, metadata
 
 loadtest_runs = Table(
     "loadtest_runs",
     metadata,
-    Column("id", _BigInt, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False),
     Column("target", String(500), nullable=False),
     Column("model", String(16), nullable=False),
@@ -64,8 +61,8 @@ loadtest_runs = Table(
 loadtest_points = Table(
     "loadtest_points",
     metadata,
-    Column("id", _BigInt, primary_key=True, autoincrement=True),
-    Column("run_id", _BigInt, nullable=False),
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", BigId, nullable=False),
     Column("t", Float, nullable=False),
     Column("span", Float, nullable=False),
     Column("target", Float, nullable=False),

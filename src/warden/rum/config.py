@@ -10,16 +10,14 @@ rum:
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
 from warden.config._base import ConfigModel
-from warden.config._types import Duration
+from warden.config._types import Duration, check_name
 from warden.traffic.routes import compile_pattern
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -59,11 +57,7 @@ class RumSite(ConfigModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _NAME_RE.match(v):
-            raise ValueError(
-                "must start with a letter or digit and use only letters, digits, _ . -"
-            )
-        return v
+        return check_name(v)
 
     @field_validator("origins")
     @classmethod

@@ -13,7 +13,6 @@ scan:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,7 +24,6 @@ from warden.config._types import check_cron, check_name
 if TYPE_CHECKING:
     from warden.scan._model import ScanOptions
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 SeverityName = Literal["critical", "high", "medium", "low"]
 
 

@@ -26,7 +26,8 @@ metadata = MetaData()
 
 SCHEMA_VERSION = 1
 
-_BigId = BigInteger().with_variant(Integer, "sqlite")
+BigId = BigInteger().with_variant(Integer, "sqlite")
+"""An autoincrement id: BIGINT, but INTEGER on SQLite (only that is its rowid)."""
 
 meta = Table(
     "warden_meta",
@@ -49,7 +50,7 @@ monitors = Table(
 check_results = Table(
     "check_results",
     metadata,
-    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("monitor_id", Integer, nullable=False),
     Column("ts", Float(53), nullable=False),
     Column("status", SmallInteger, nullable=False),
@@ -108,7 +109,7 @@ series = Table(
 samples = Table(
     "samples",
     metadata,
-    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("series_id", Integer, nullable=False),
     Column("ts", Float(53), nullable=False),
     Column("value", Float(53), nullable=False),
