@@ -101,3 +101,36 @@ async def test_the_job_sends_to_a_known_receiver(tmp_path: Path) -> None:
         store.close()
     with pytest.raises(ValueError, match="not a cron expression"):
         build_model().model_validate({"reports": {"daily": {"receiver": "x", "schedule": "soon"}}})
+
+
+async def test_the_weekly_job_sends_the_scorecard(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/w.db")
+    hook = HttpSink()
+    await hook.start()
+    try:
+        cfg = build_model().model_validate({
+            "receivers": [{"name": "team", "file": [{"path": str(tmp_path / "r.jsonl")}],
+                           "webhook": [{"url": hook.url}]}],
+            "reports": {"daily": {"receiver": "team"}, "weekly": {"receiver": "team"}},
+        })  # fmt: skip
+        daily, weekly = build_jobs(cfg, store)
+        assert (daily.name, weekly.name, weekly.cron) == (
+            "report:daily",
+            "report:weekly",
+            "0 8 * * 1",
+        )
+        outcome = await weekly.run()
+        assert outcome.ok, outcome.message
+        assert "/7) sent to team" in outcome.message
+        line = json.loads((tmp_path / "r.jsonl").read_text())
+        assert line["kind"] == "report.weekly"
+        assert line["report"]["this_week"]["out_of"] == 7
+        assert hook.received[0]["schema"] == "warden.report.weekly/v1"
+        wrong = build_model().model_validate({
+            "receivers": [{"name": "team", "file": [{"path": str(tmp_path / "r.jsonl")}]}],
+            "reports": {"daily": {"receiver": "team"}, "weekly": {"receiver": "nobody"}},
+        })  # fmt: skip
+        assert [j.name for j in build_jobs(wrong, store)] == ["report:daily"]
+    finally:
+        await hook.stop()
+        store.close()

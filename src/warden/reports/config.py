@@ -1,4 +1,5 @@
-"""The ``reports:`` section: when ``warden up`` sends the daily check, and to which receiver."""
+"""The ``reports:`` section: when ``warden up`` sends the daily check and the weekly scorecard,
+and to which receiver."""
 
 from __future__ import annotations
 
@@ -23,8 +24,23 @@ class DailyReportConfig(ConfigModel):
         return valid_cron(v)
 
 
+class WeeklyReportConfig(ConfigModel):
+    schedule: str = Field("0 8 * * 1", description="Cron (UTC) of each send (Monday 08:00).")
+    receiver: str = Field(description="A receiver of `receivers:` (chat, e-mail, webhook, file).")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        from warden.engine.jobs import valid_cron
+
+        return valid_cron(v)
+
+
 class ReportsConfig(ConfigModel):
     daily: DailyReportConfig | None = None
+    weekly: WeeklyReportConfig | None = Field(
+        None, description="Send the seven-point scorecard of the week that ended."
+    )
 
 
 class SecretRecord(ConfigModel):

@@ -1,6 +1,7 @@
 """Sending a report through a receiver: chat URLs get the compact form (one line per
 section), e-mail URLs (``mailto``, ``mailtos``) the full Markdown, webhooks the JSON and file
-receivers one JSON line; plus the ``warden up`` job that sends the daily check on its cron."""
+receivers one JSON line; plus the ``warden up`` jobs that send the daily check and the weekly
+scorecard on their crons."""
 
 from __future__ import annotations
 
@@ -58,10 +59,19 @@ async def send(receiver: Any, title: str, *, chat: str, email: str, body: dict[s
 
 
 async def deliver(data: dict[str, Any], receiver: Any) -> list[str]:
-    """Send ``data`` (a report) to every target of ``receiver``; the errors, if any."""
+    """Send ``data`` (a daily report) to every target of ``receiver``; the errors, if any."""
     title = f"Warden daily check: {data['status']}"
     return await send(receiver, title, chat=render.compact(data), email=render.markdown(data),
                       body=data, line={"kind": "report.daily", "report": data})  # fmt: skip
+
+
+async def deliver_weekly(data: dict[str, Any], receiver: Any) -> list[str]:
+    """Send ``data`` (a weekly scorecard) to every target of ``receiver``; the errors."""
+    week = data["this_week"]
+    title = f"Warden weekly scorecard: {week['score']}/7 ({week['band']})"
+    return await send(receiver, title, chat=render.weekly_compact(data),
+                      email=render.weekly_markdown(data), body=data,
+                      line={"kind": "report.weekly", "report": data})  # fmt: skip
 
 
 def _append(path: Any, line: str) -> None:
@@ -70,23 +80,48 @@ def _append(path: Any, line: str) -> None:
 
 
 def build_jobs(config: Any, store: Any) -> list[Job]:
-    daily = config.reports.daily
-    if daily is None or getattr(store, "engine", None) is None:
+    """The daily and weekly sends that are configured (with the SQL store only)."""
+    if getattr(store, "engine", None) is None:
         return []
     receivers = {r.name: r for r in config.receivers}
-    if daily.receiver not in receivers:
-        log.error("reports.daily.receiver %r is not a receiver; the daily check is not sent",
-                  daily.receiver)  # fmt: skip
-        return []
+    jobs: list[Job] = []
+    for kind in ("daily", "weekly"):
+        wanted = getattr(config.reports, kind)
+        if wanted is None:
+            continue
+        if wanted.receiver not in receivers:
+            log.error("reports.%s.receiver %r is not a receiver; the %s report is not sent",
+                      kind, wanted.receiver, kind)  # fmt: skip
+            continue
+        run = _daily if kind == "daily" else _weekly
+        jobs.append(Job(f"report:{kind}", run(config, store, wanted, receivers[wanted.receiver]),
+                        cron=wanted.schedule))  # fmt: skip
+    return jobs
 
+
+def _daily(config: Any, store: Any, daily: Any, receiver: Any) -> Any:
     async def send() -> JobOutcome:
         from warden.reports.daily import daily_report
 
         now = time.time()
         data = await asyncio.to_thread(daily_report, store, config, now - daily.since, now)
-        errors = await deliver(data, receivers[daily.receiver])
+        errors = await deliver(data, receiver)
         if errors:
             return JobOutcome(False, "; ".join(errors)[:500])
         return JobOutcome(True, f"daily check ({data['status']}) sent to {daily.receiver}")
 
-    return [Job("report:daily", send, cron=daily.schedule)]
+    return send
+
+
+def _weekly(config: Any, store: Any, weekly: Any, receiver: Any) -> Any:
+    async def send() -> JobOutcome:
+        from warden.reports.weekly import weekly_report
+
+        data = await asyncio.to_thread(weekly_report, store, config, time.time())
+        errors = await deliver_weekly(data, receiver)
+        if errors:
+            return JobOutcome(False, "; ".join(errors)[:500])
+        score = f"{data['this_week']['score']}/7"
+        return JobOutcome(True, f"weekly scorecard ({score}) sent to {weekly.receiver}")
+
+    return send
