@@ -127,7 +127,7 @@ def page_routes(web: Web) -> list[BaseRoute]:
         except KeyError:
             raise HTTPException(404, f"no monitor named {name!r}") from None
         row = views.monitor_base(m, web.app.tracker.get(m.name))
-        return render(request, "monitor.html", monitor=row)
+        return render(request, "monitor.html", monitor=row, locations=list(m.locations))
 
     @guard(Role.VIEWER, page=True)
     async def alerts(request: Request) -> Response:

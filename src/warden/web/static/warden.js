@@ -339,6 +339,25 @@
       });
       api(base + "/history?limit=20").then(tables);
       screenshot();
+      locations();
+    }
+    function locations() {  // monitors run by probe agents: each location's view and the quorum
+      var body = document.querySelector("#location-rows tbody");
+      if (!body) return;
+      api("/api/v1/agents/monitors/" + encodeURIComponent(name)).then(function (got) {
+        document.getElementById("quorum").textContent = got.state + ": " + got.down + " of " + got.known +
+          " reporting locations down, " + got.required + " needed (quorum " + got.quorum + ")";
+        body.textContent = "";
+        got.locations.forEach(function (l) {
+          var tr = el("tr"); tr.appendChild(el("td", {}, l.location));
+          var td = el("td"); td.appendChild(el("span", { "class": "pill state-" + l.state }, l.state)); tr.appendChild(td);
+          tr.appendChild(el("td", {}, l.latency_ms == null ? "-" : l.latency_ms.toFixed(1) + " ms"));
+          tr.appendChild(el("td", {}, l.checked_at == null ? "-" : utc(l.checked_at)));
+          var said = [l.error, l.message].filter(Boolean).join(": ");
+          tr.appendChild(el("td", {}, l.why_unknown || said));
+          body.appendChild(tr);
+        });
+      }).catch(function () {});
     }
     function screenshot() {  // browser monitors: what the page showed at the newest failure
       var box = document.getElementById("screenshot");
