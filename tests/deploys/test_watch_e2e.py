@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests._wait import wait_for
 from tests.audit._servers import free_port, stop, wait_port
 from tests.capacity.test_scaling_e2e import _nginx_conf
 
@@ -40,6 +41,10 @@ class Stack:
     v1: int
     v2: int
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def up_log(self) -> str:
+        """What `warden up` logged so far."""
+        return (self.config.parent / "up.log").read_text(errors="replace")
 
     def cli(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "WARDEN_CONFIG": str(self.config)}
@@ -100,16 +105,20 @@ deploys: {{receiver: ops, error_rate: 0.01}}
     nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(work), "-e", str(errors)])
     s.procs.append(nginx)
     env = {**os.environ, "WARDEN_CONFIG": str(cfg)}
+    up_log = (tmp_path / "up.log").open("wb")  # a file, not a pipe nobody reads while it runs
     up = subprocess.Popen([sys.executable, "-m", "warden.cli", "up", "--no-web"], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+                          stdout=subprocess.DEVNULL, stderr=up_log)  # fmt: skip
     try:
         wait_port(v1, s.procs[0], "app v1", errors)
         wait_port(v2, s.procs[1], "app v2", errors)
         wait_port(port, nginx, "nginx", errors)
+        # the watch starts once `warden up` follows the log (a slow start must not eat it)
+        wait_for("warden up", lambda: up.poll() is None and "warden up:" in s.up_log(), 60)
         yield s
     finally:
         up.send_signal(signal.SIGTERM)
-        up.communicate(timeout=20)
+        up.wait(timeout=20)
+        up_log.close()
         for proc in s.procs:
             stop(proc)
 
@@ -139,7 +148,7 @@ def _deploy_v2_and_watch(stack: Stack, watch_for: str) -> subprocess.CompletedPr
 @pytest.mark.parametrize("stack", [True], indirect=True)
 def test_a_bad_version_is_rolled_back_by_itself(stack: Stack, tmp_path: Path) -> None:
     watched = _deploy_v2_and_watch(stack, "40s")
-    assert watched.returncode == 1, watched.stderr
+    assert watched.returncode == 1, watched.stderr + watched.stdout[-400:] + stack.up_log()[-2000:]
     data = json.loads(watched.stdout)
     assert data["breached"] is True
     assert data["breach"]["basis"] == "requests"
