@@ -6,6 +6,8 @@ import datetime as dt
 
 from jinja2 import Environment
 
+from warden.config._types import format_duration
+
 
 def utc(ts: float | None) -> str:
     if ts is None:
@@ -33,4 +35,6 @@ def span(seconds: float | None) -> str:
 
 
 def install(env: Environment) -> None:
-    env.filters.update({"utc": utc, "percent": percent, "ms": ms, "span": span})
+    env.filters.update(
+        {"utc": utc, "percent": percent, "ms": ms, "span": span, "duration": format_duration}
+    )
