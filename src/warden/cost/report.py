@@ -50,12 +50,15 @@ def _iso(ts: float) -> str:
 
 
 def check_month(month: str) -> str:
-    """``month`` if it is YYYY-MM, else ValueError."""
+    """``month`` as YYYY-MM (``2025-6`` gives ``2025-06``), else ValueError. Years 1970 to
+    9998 only: the report also reads the month before and the one after."""
     try:
-        dt.datetime.strptime(month, "%Y-%m")
+        when = dt.datetime.strptime(month, "%Y-%m")
     except ValueError:
         raise ValueError(f"month {month!r}: expected YYYY-MM, e.g. 2025-06") from None
-    return month
+    if not 1970 <= when.year <= 9998:
+        raise ValueError(f"month {month!r}: expected a year from 1970 to 9998")
+    return f"{when.year:04d}-{when.month:02d}"
 
 
 def cost_report(
@@ -69,7 +72,7 @@ def cost_report(
 ) -> dict[str, Any]:
     """The whole report; ``series`` adds the daily spend of the top services (charts)."""
     if month is not None:
-        check_month(month)
+        month = check_month(month)
     with Lines(root) as lines:
         cov = coverage(lines, config)
         base: dict[str, Any] = {

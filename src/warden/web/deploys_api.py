@@ -14,6 +14,8 @@ from starlette.routing import BaseRoute, Route
 from warden.web.context import Web, bad, json, time_range
 from warden.web.users import Role
 
+FIELDS = ("service", "version", "message", "fail_on_freeze")
+
 
 def deploy_routes(web: Web) -> list[BaseRoute]:
     guard = web.auth.guard
@@ -34,10 +36,15 @@ def deploy_routes(web: Web) -> list[BaseRoute]:
         from warden.web.api import read_json_body
 
         body = await read_json_body(request)
+        extra = sorted(set(body) - set(FIELDS))
+        if extra:  # a misspelt fail_on_freeze must not let a deploy through a freeze
+            raise bad(f"unknown field(s) {', '.join(extra)}; expected {', '.join(FIELDS)}")
         service, version = body.get("service"), body.get("version", "")
         message, stop = body.get("message", ""), body.get("fail_on_freeze", False)
         if not isinstance(service, str) or not all(isinstance(v, str) for v in (version, message)):
             raise bad("service, version and message are strings; service is required")
+        if not isinstance(stop, bool):
+            raise bad("fail_on_freeze must be true or false")
         now = web.now()
         frozen = active_freezes(web.app.config, service, now)
         if frozen and stop is True:

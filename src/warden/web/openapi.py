@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from warden.web import openapi_diagnose, openapi_managed
+from warden.web import (
+    openapi_agents,
+    openapi_cost,
+    openapi_deploys,
+    openapi_diagnose,
+    openapi_managed,
+    openapi_rum,
+)
 
 _ERROR = {
     "type": "object",
@@ -271,6 +278,10 @@ def openapi_document() -> dict[str, Any]:
     paths.update(_traffic_paths())
     paths.update(_incident_paths())
     paths.update(openapi_diagnose.paths())
+    paths.update(openapi_deploys.paths())
+    paths.update(openapi_rum.paths())
+    paths.update(openapi_cost.paths())
+    paths.update(openapi_agents.paths())
     openapi_managed.merge(paths)
     return {
         "openapi": "3.0.3",
