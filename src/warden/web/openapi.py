@@ -16,19 +16,9 @@ from warden.web import (
     openapi_managed,
     openapi_rum,
 )
+from warden.web.openapi_parts import ERROR as _ERROR
+from warden.web.openapi_parts import NUM as _NUM
 
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
-_NUM = {"type": "number", "nullable": True}
 _STATE = {"type": "string", "enum": ["up", "degraded", "down", "unknown"]}
 _MONITOR = {
     "type": "object",

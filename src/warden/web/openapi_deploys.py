@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
-_NUM = {"type": "number", "nullable": True}
+from warden.web.openapi_parts import ERROR as _ERROR
+from warden.web.openapi_parts import NUM as _NUM
+
 _TEXT = {"type": "string", "nullable": True}
 _TEXTS = {"type": "array", "items": {"type": "string"}}
 _MARKER = {

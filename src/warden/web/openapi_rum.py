@@ -7,18 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from warden.rum.vitals import VITALS
+from warden.web.openapi_parts import ERROR as _ERROR
 
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
 _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
 _STATS = {
     "type": "object",
