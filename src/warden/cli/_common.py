@@ -101,3 +101,27 @@ def write_json(kind: str, payload: dict[str, Any]) -> None:
     from warden.report.jsonout import dumps
 
     sys.stdout.write(dumps(kind, payload) + "\n")
+
+
+def emit_report(
+    kind: str,
+    data: dict[str, Any],
+    renderer: Callable[[dict[str, Any]], str],
+    fmt: str,
+    output: Path | None,
+    json_out: bool,
+) -> None:
+    """JSON, or the rendering written to ``output``, or shown (Markdown through Rich)."""
+    if json_out:
+        write_json(kind, data)
+        return
+    text = renderer(data)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        stdout().print(f"written to {output}")
+    elif fmt == "text":
+        from rich.markdown import Markdown
+
+        stdout().print(Markdown(text))
+    else:
+        stdout().print(text, markup=False, highlight=False, end="")

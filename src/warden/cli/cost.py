@@ -12,6 +12,7 @@ from warden.cli._common import (
     EXIT_INPUT,
     ConfigOption,
     JsonOption,
+    emit_report,
     fail,
     handle_errors,
     load,
@@ -156,19 +157,8 @@ def report(
 def _emit(data: dict[str, Any], fmt: str, output: Path | None, json_out: bool) -> None:
     from warden.cost import render
 
-    if json_out:
-        write_json("cost", data)
-        return
-    text = render.html(data) if fmt == "html" else render.markdown(data)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        stdout().print(f"written to {output}")
-    elif fmt == "text":
-        from rich.markdown import Markdown
-
-        stdout().print(Markdown(text))
-    else:
-        stdout().print(text, markup=False, highlight=False, end="")
+    emit_report("cost", data, render.html if fmt == "html" else render.markdown, fmt, output,
+                json_out)  # fmt: skip
 
 
 @app.command("generate")

@@ -4,20 +4,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from warden.cli._common import (
     ConfigOption,
     JsonOption,
+    emit_report,
     fail,
     handle_errors,
     load,
-    stdout,
-    write_json,
 )
 
 app = typer.Typer(
@@ -67,7 +65,7 @@ def daily(
         store.close()
     renderers = {"text": render.markdown, "markdown": render.markdown, "html": render.html,
                  "compact": render.compact}  # fmt: skip
-    _emit("report.daily", data, renderers[fmt], fmt, output, json_out)
+    emit_report("report.daily", data, renderers[fmt], fmt, output, json_out)
     if data["status"] != "ok":
         raise typer.Exit(1)
 
@@ -108,24 +106,6 @@ def weekly(
         store.close()
     renderers = {"text": render.weekly_markdown, "markdown": render.weekly_markdown,
                  "html": render.weekly_html, "compact": render.weekly_compact}  # fmt: skip
-    _emit("report.weekly", data, renderers[fmt], fmt, output, json_out)
+    emit_report("report.weekly", data, renderers[fmt], fmt, output, json_out)
     if data["this_week"]["score"] < 5:
         raise typer.Exit(1)
-
-
-def _emit(kind: str, data: dict[str, Any], renderer: Callable[[dict[str, Any]], str], fmt: str,
-          output: Path | None, json_out: bool) -> None:  # fmt: skip
-    """JSON, or the rendering written to ``output``, or shown (Markdown through Rich)."""
-    if json_out:
-        write_json(kind, data)
-        return
-    text = renderer(data)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-        stdout().print(f"written to {output}")
-    elif fmt == "text":
-        from rich.markdown import Markdown
-
-        stdout().print(Markdown(text))
-    else:
-        stdout().print(text, markup=False, highlight=False, end="")
