@@ -18,8 +18,8 @@ from warden.web import (
 )
 from warden.web.openapi_parts import ERROR as _ERROR
 from warden.web.openapi_parts import NUM as _NUM
+from warden.web.openapi_parts import STATE as _STATE
 
-_STATE = {"type": "string", "enum": ["up", "degraded", "down", "unknown"]}
 _MONITOR = {
     "type": "object",
     "required": ["name", "type", "group", "state"],

@@ -7,8 +7,8 @@ from typing import Any
 
 from warden.web.openapi_parts import ERROR as _ERROR
 from warden.web.openapi_parts import NUM as _NUM
+from warden.web.openapi_parts import STATE as _STATE
 
-_STATE = {"type": "string", "enum": ["up", "degraded", "down", "unknown"]}
 _AGENT_KEYS = {
     "location": {"type": "string"},
     "monitor": {"type": "string", "description": "The heartbeat monitor agent-<location>."},

@@ -15,3 +15,5 @@ ERROR = {
 }
 """The body of every 4xx/5xx answer: ``{"error": {"code", "message"}}``."""
 NUM = {"type": "number", "nullable": True}
+STATE = {"type": "string", "enum": ["up", "degraded", "down", "unknown"]}
+"""A monitor's state."""
